@@ -1,0 +1,3 @@
+from leadconf.cli import main
+
+main()

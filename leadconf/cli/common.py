@@ -1,0 +1,102 @@
+"""What every command shares: options, how errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from leadconf.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ApplyError,
+    ConfigError,
+    LeadconfError,
+    StalePlan,
+)
+
+
+def config_option(f):
+    return click.option(
+        "-c",
+        "--config",
+        "configs",
+        multiple=True,
+        type=click.Path(),
+        help="Config file or directory (repeatable; sections merge). Default: leadconf.yaml",
+    )(f)
+
+
+def target_option(f):
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="TARGET",
+        help="snapshot:PATH or superoffice:online/CustNNNNN or superoffice:URL. "
+        "Default: $LEADCONF_TARGET, then the config's target:.",
+    )(f)
+
+
+def default_configs(configs) -> list[str]:
+    if configs:
+        return list(configs)
+    return ["leadconf.yaml"]
+
+
+def enable_debug_log():
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log = logging.getLogger("leadconf")
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+
+
+def echo_err(message: str):
+    click.echo(message, err=True)
+
+
+def report_error(exc: LeadconfError):
+    """Print an error as the user should see it: no traceback, the file/item named."""
+    if isinstance(exc, ConfigError):
+        for diag in exc.diagnostics:
+            echo_err(str(diag))
+        return
+    if isinstance(exc, StalePlan) and exc.items:
+        echo_err(f"error: {exc}")
+        for item in exc.items:
+            echo_err(f"  - {item}")
+        return
+    echo_err(f"error: {exc}")
+    if isinstance(exc, ApplyError) and exc.report is not None:
+        hint = getattr(exc.report, "hint", None)
+        if hint:
+            echo_err(hint)
+
+
+def run(group: click.Group, argv=None):
+    if os.environ.get("LEADCONF_LOG", "").lower() == "debug":
+        enable_debug_log()
+    try:
+        rv = group.main(args=argv, prog_name="leadconf", standalone_mode=False)
+    except LeadconfError as exc:
+        report_error(exc)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        echo_err("Aborted.")
+        sys.exit(EXIT_INTERRUPTED)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        echo_err("Interrupted.")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,201 @@
+"""The configuration file, version 1, as typed models.
+
+These models are the one source of truth for the format: `schemas/leadconf.schema.json` is generated
+from them (`leadconf schema`), and a test keeps the committed file current.
+
+A field left as None was not written in the YAML: leadconf does not manage it. An explicit value
+(`""` and `[]` included) is managed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+CATEGORY_NAME_MAX = 239  # Category.name String(239)
+CATEGORY_TOOLTIP_MAX = 254  # Category.tooltip String(254)
+LEAD_STATUS_NAME_MAX = 4000  # leadstatus.name String(4000)
+LEAD_STATUS_TOOLTIP_MAX = 4000
+
+# No control characters (tab, newline, NUL ...): the list dialogs cannot show them and the names
+# travel in URLs and CSV exports.
+_NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+
+
+CategoryGroup = Literal["customer", "potential_customer", "partner", "lost", "other", "none"]
+
+# SuperOffice's fixed CategoryGroup enum: config spelling -> the API's string (CategoryEntity.CategoryGroup).
+GROUP_TO_API = {
+    "customer": "Customer",
+    "potential_customer": "PotentialCustomer",
+    "partner": "Partner",
+    "lost": "Lost",
+    "other": "Other",
+    "none": "Unknown",
+}
+API_TO_GROUP = {v: k for k, v in GROUP_TO_API.items()}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _name(max_len: int, what: str):
+    return Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=max_len,
+            pattern=_NO_CONTROL,
+            description=f"The {what}'s name. Matched ignoring case and surrounding white space.",
+        ),
+    ]
+
+
+CategoryName = _name(CATEGORY_NAME_MAX, "category")
+LeadStatusName = _name(LEAD_STATUS_NAME_MAX, "lead status")
+RefName = Annotated[str, Field(min_length=1, max_length=CATEGORY_NAME_MAX, pattern=_NO_CONTROL)]
+
+
+class Category(_Strict):
+    """One item of the list Company – Category."""
+
+    name: CategoryName
+    group: CategoryGroup | SkipJsonSchema[None] = Field(
+        None,
+        description="Category group: customer, potential_customer, partner, lost, other, or none (Unknown).",
+    )
+    lead_status: bool | SkipJsonSchema[None] = Field(
+        None,
+        description='"Enable lead status for this category". Only a potential_customer category may enable it.',
+    )
+    description: Annotated[str, Field(max_length=CATEGORY_TOOLTIP_MAX, pattern=_NO_CONTROL)] | SkipJsonSchema[None] = Field(
+        None, description="Shown as the tooltip."
+    )
+    visible_for: list[RefName] | SkipJsonSchema[None] = Field(
+        None,
+        description="User-group names that see this item (where the list uses user-group filtering). [] = none selected.",
+    )
+    headings: list[RefName] | SkipJsonSchema[None] = Field(None, description="Heading names this item is listed under.")
+    renamed_from: RefName | list[RefName] | SkipJsonSchema[None] = Field(
+        None, description="Earlier name(s): the item with that name is renamed, never deleted and re-created."
+    )
+    deleted: bool = Field(False, description="Retire the item (soft delete). Records that point at it keep it.")
+
+
+class CategoryList(_Strict):
+    prune: bool = Field(False, description="Soft-delete live items that the list does not name.")
+    items: list[Category] = Field(default_factory=list, description="In the order of the list (its Rank).")
+
+
+class LeadStatus(_Strict):
+    """One item of the list Contact – Lead status (no groups, headings or visibility exist for it)."""
+
+    name: LeadStatusName
+    description: Annotated[str, Field(max_length=LEAD_STATUS_TOOLTIP_MAX, pattern=_NO_CONTROL)] | SkipJsonSchema[None] = Field(
+        None, description="Shown as the tooltip."
+    )
+    renamed_from: RefName | list[RefName] | SkipJsonSchema[None] = Field(None, description="Earlier name(s).")
+    deleted: bool = Field(False, description="Retire the lead status (soft delete). Never for Open.")
+
+
+class LeadStatusList(_Strict):
+    prune: bool = Field(False, description="Soft-delete live lead statuses that the list does not name.")
+    items: list[LeadStatus] = Field(default_factory=list, description="In the order of the list (its Rank).")
+
+
+class AutomationRule(_Strict):
+    """One trigger of Settings and maintenance > Workflow > Lead categorization (11.7+)."""
+
+    enabled: bool = Field(True, description="Turn the rule on or off.")
+    category: RefName | SkipJsonSchema[None] = Field(
+        None, description="Set category to (a category name). Required when enabled."
+    )
+    confirm: bool | SkipJsonSchema[None] = Field(None, description="Ask for user confirmation before updating.")
+
+
+class LeadStatusAutomationRule(AutomationRule):
+    lead_status: RefName | SkipJsonSchema[None] = Field(
+        None, description="The lead status that triggers the rule. Required when enabled."
+    )
+
+
+class CategoryAutomation(_Strict):
+    """At most one rule per trigger, as SuperOffice stores them."""
+
+    sale_registered: AutomationRule | SkipJsonSchema[None] = None
+    sale_sold: AutomationRule | SkipJsonSchema[None] = None
+    sale_lost: AutomationRule | SkipJsonSchema[None] = None
+    lead_status_changed: LeadStatusAutomationRule | SkipJsonSchema[None] = None
+
+
+TRIGGER_TO_API = {
+    "sale_registered": "SaleRegistered",
+    "sale_sold": "SaleSold",
+    "sale_lost": "SaleLost",
+    "lead_status_changed": "LeadStatusChanged",
+}
+API_TO_TRIGGER = {v: k for k, v in TRIGGER_TO_API.items()}
+
+
+class LeadDistribution(_Strict):
+    """The "Distribute to owner" step of one lead-nurturing flow (Marketing Premium)."""
+
+    flow: RefName = Field(description="The flow's name.")
+    associates: list[RefName] | SkipJsonSchema[None] = Field(
+        None, description="Associate (user) names to distribute to, by their login name."
+    )
+    user_groups: list[RefName] | SkipJsonSchema[None] = Field(None, description="Or members of these user groups.")
+    only_unassigned: bool = Field(
+        True, description="Only apply a new owner if the contact is currently unassigned."
+    )
+    fallback: RefName | SkipJsonSchema[None] = Field(
+        None, description="If no one is available, assign contacts to this associate."
+    )
+
+
+class Marketing(_Strict):
+    utm_tracking: bool | SkipJsonSchema[None] = Field(
+        None, description='"Enable UTM data transfer on form submissions".'
+    )
+    lead_distribution: LeadDistribution | SkipJsonSchema[None] = None
+
+
+class Policy(_Strict):
+    """Safety rails for apply."""
+
+    max_change_percent: Annotated[float, Field(ge=0, le=100)] = Field(
+        30, description="Refuse a plan that changes more than this share of a list..."
+    )
+    min_list_size: Annotated[int, Field(ge=0)] = Field(
+        10, description="...of a list that has at least this many items."
+    )
+
+
+class Config(_Strict):
+    """A SuperOffice tenant's lead-management setup."""
+
+    version: Literal[1] = Field(description="The file format version.")
+    target: Annotated[str, Field(min_length=1)] | SkipJsonSchema[None] = Field(
+        None, description="Default target, e.g. snapshot:tenant.json or superoffice:online/Cust12345."
+    )
+    policy: Policy | SkipJsonSchema[None] = None
+    company_categories: CategoryList | SkipJsonSchema[None] = None
+    lead_statuses: LeadStatusList | SkipJsonSchema[None] = None
+    category_automation: CategoryAutomation | SkipJsonSchema[None] = None
+    marketing: Marketing | SkipJsonSchema[None] = None
+
+
+def renamed_from(item: Category | LeadStatus) -> list[str]:
+    """`renamed_from` as a list, whichever way it was written."""
+    value = item.renamed_from
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def name_key(name: str) -> str:
+    """How SuperOffice compares list-item names: ignoring case and surrounding white space."""
+    return name.strip().casefold()

@@ -1,0 +1,242 @@
+"""SuperOffice JSON shapes <-> the tenant model.
+
+The snapshot file and the REST backend both speak the API's field names; this module is the one
+place that knows them. Reading is forgiving about missing fields (the API's defaults apply), strict
+about wrong types (a snapshot or a response in the wrong shape is an error, never a guess).
+"""
+
+from __future__ import annotations
+
+from leadconf.model.tenant import (
+    AutomationRule,
+    Category,
+    DistributeStep,
+    Flow,
+    LeadStatus,
+    NamedItem,
+    Tenant,
+)
+
+CATEGORY_GROUPS = ("Unknown", "Customer", "PotentialCustomer", "Partner", "Lost", "Other")
+TRIGGERS = ("SaleRegistered", "SaleSold", "SaleLost", "LeadStatusChanged")
+UTM_SECTION, UTM_KEY = "Mailing", "EnableUTMSaving"
+
+
+class ShapeError(ValueError):
+    """A JSON value that is not in the shape the API documents. The message says where."""
+
+
+def _get(obj, key, kind, where, default=None):
+    if not isinstance(obj, dict):
+        raise ShapeError(f"{where}: expected an object, got {type(obj).__name__}")
+    value = obj.get(key, default)
+    if value is None:
+        return default
+    if kind is int and isinstance(value, bool):
+        raise ShapeError(f"{where}.{key}: expected an integer, got a boolean")
+    if kind is float:
+        kind = (int, float)
+    if not isinstance(value, kind):
+        want = kind.__name__ if isinstance(kind, type) else "number"
+        raise ShapeError(f"{where}.{key}: expected {want}, got {type(value).__name__}")
+    return value
+
+
+def _ids(value, where) -> tuple[int, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise ShapeError(f"{where}: expected a list of integer ids")
+    return tuple(value)
+
+
+# -- categories -----------------------------------------------------------------------------------
+
+def category_from_api(entity: dict, where: str = "category", user_groups=None, headings=None) -> Category:
+    group = _get(entity, "CategoryGroup", str, where, "Unknown")
+    if group not in CATEGORY_GROUPS:
+        raise ShapeError(f"{where}.CategoryGroup: unknown group {group!r}")
+    return Category(
+        id=_get(entity, "CategoryId", int, where),
+        name=_get(entity, "Name", str, where, ""),
+        group=group,
+        tooltip=_get(entity, "Tooltip", str, where, ""),
+        rank=_get(entity, "Rank", int, where, 0),
+        enable_lead_status=_get(entity, "EnableLeadStatus", bool, where, False),
+        deleted=_get(entity, "Deleted", bool, where, False),
+        family_id=_get(entity, "CategoryFamilyId", int, where, 0),
+        user_groups=_ids(user_groups, f"{where}.UserGroups"),
+        headings=_ids(headings, f"{where}.Headings"),
+    )
+
+
+def category_to_api(item: Category, base: dict | None = None) -> dict:
+    """The complete CategoryEntity to send: what was last read, with our fields applied.
+
+    SuperOffice binds a body to the whole entity, so a field left out would take its default.
+    """
+    entity = dict(base or {})
+    entity.update(
+        CategoryId=item.id or 0,
+        Name=item.name,
+        CategoryGroup=item.group,
+        Tooltip=item.tooltip,
+        Rank=item.rank,
+        EnableLeadStatus=item.enable_lead_status,
+        CategoryFamilyId=item.family_id,
+        Deleted=item.deleted,
+    )
+    return entity
+
+
+# -- generic list items (lead statuses, user groups) ----------------------------------------------
+
+def lead_status_from_api(item: dict, where: str = "lead status") -> LeadStatus:
+    return LeadStatus(
+        id=_get(item, "Id", int, where),
+        name=_get(item, "Name", str, where, ""),
+        tooltip=_get(item, "Tooltip", str, where, ""),
+        rank=_get(item, "Rank", int, where, 0),
+        deleted=_get(item, "Deleted", bool, where, False),
+    )
+
+
+def lead_status_to_api(item: LeadStatus, base: dict | None = None) -> dict:
+    entity = dict(base or {})
+    entity.update(Id=item.id or 0, Name=item.name, Tooltip=item.tooltip, Rank=item.rank, Deleted=item.deleted)
+    return entity
+
+
+def named_from_api(item: dict, id_key: str, where: str) -> NamedItem:
+    return NamedItem(
+        id=_get(item, id_key, int, where),
+        name=_get(item, "Name", str, where, ""),
+        deleted=_get(item, "Deleted", bool, where, False),
+        full_name=_get(item, "FullName", str, where, ""),
+    )
+
+
+# -- category automation --------------------------------------------------------------------------
+
+def automation_from_api(item: dict, where: str = "automation") -> AutomationRule:
+    trigger = _get(item, "TriggerType", str, where, "None")
+    return AutomationRule(
+        trigger=trigger,
+        enabled=_get(item, "Enabled", bool, where, False),
+        user_confirmation=_get(item, "UserConfirmation", bool, where, False),
+        category_id=_get(item, "DefaultCategory", int, where, 0),
+        lead_status_id=_get(item, "LeadstatusId", int, where, 0),
+    )
+
+
+def automation_to_api(rule: AutomationRule, base: dict | None = None) -> dict:
+    entity = dict(base or {})
+    entity.update(
+        Enabled=rule.enabled,
+        TriggerType=rule.trigger,
+        UserConfirmation=rule.user_confirmation,
+        DefaultCategory=rule.category_id,
+        LeadstatusId=rule.lead_status_id,
+    )
+    return entity
+
+
+# -- flows ----------------------------------------------------------------------------------------
+
+def distribute_step_from_api(step: dict, where: str) -> DistributeStep:
+    return DistributeStep(
+        step_id=_get(step, "WorkflowStepId", int, where, 0),
+        flow_id=_get(step, "WorkflowId", int, where, 0),
+        associates=_ids(step.get("Associates"), f"{where}.Associates"),
+        user_groups=_ids(step.get("UserGroups"), f"{where}.UserGroups"),
+        only_unassigned=_get(step, "OnlyToUnassigned", bool, where, True),
+        default_associate=_get(step, "DefaultAssociate", int, where, 0),
+        rank=_get(step, "Rank", int, where, 0),
+    )
+
+
+def distribute_step_to_api(step: DistributeStep, base: dict | None = None) -> dict:
+    entity = dict(base or {})
+    entity.update(
+        WorkflowStepId=step.step_id,
+        WorkflowId=step.flow_id,
+        StepType="DistributeToOwner",
+        Rank=step.rank,
+        Associates=list(step.associates),
+        UserGroups=list(step.user_groups),
+        OnlyToUnassigned=step.only_unassigned,
+        DefaultAssociate=step.default_associate,
+    )
+    entity.setdefault("DistributeQueue", [])
+    return entity
+
+
+def flow_from_api(flow: dict, where: str) -> Flow:
+    steps = _get(flow, "Steps", list, where, [])
+    distribute = tuple(
+        distribute_step_from_api(s, f"{where}.Steps[{i}]")
+        for i, s in enumerate(steps)
+        if isinstance(s, dict) and s.get("StepType") == "DistributeToOwner"
+    )
+    return Flow(id=_get(flow, "WorkflowId", int, where), name=_get(flow, "Name", str, where, ""), distribute_steps=distribute)
+
+
+# -- preferences ----------------------------------------------------------------------------------
+
+def pref_bool(raw) -> bool:
+    return str(raw).strip().lower() in ("1", "true", "yes", "on")
+
+
+def utm_from_preferences(prefs: list, where: str = "preferences") -> bool | None:
+    for i, pref in enumerate(prefs):
+        spec = _get(pref, "Specification", dict, f"{where}[{i}]", {})
+        if spec.get("Section") == UTM_SECTION and spec.get("Key") == UTM_KEY:
+            return pref_bool(pref.get("RawValue"))
+    return None
+
+
+# -- the whole tenant (snapshot documents) --------------------------------------------------------
+
+def tenant_from_document(doc: dict) -> Tenant:
+    """Build a Tenant from a snapshot document (the parts in the API's shapes)."""
+    if not isinstance(doc, dict):
+        raise ShapeError("a snapshot is a JSON object")
+
+    def part(key):
+        value = doc.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ShapeError(f"{key}: expected a list")
+        return value
+
+    def links(key):
+        value = doc.get(key) or {}
+        if not isinstance(value, dict):
+            raise ShapeError(f"{key}: expected an object keyed by CategoryId")
+        return value
+
+    vis, heads = links("category_user_groups"), links("category_headings")
+    categories = []
+    for i, entity in enumerate(part("categories")):
+        where = f"categories[{i}]"
+        cid = _get(entity, "CategoryId", int, where)
+        categories.append(category_from_api(entity, where, vis.get(str(cid)), heads.get(str(cid))))
+    licenses = part("licenses")
+    if not all(isinstance(x, str) for x in licenses):
+        raise ShapeError("licenses: expected a list of licence names")
+    context = doc.get("ContextIdentifier", "")
+    if not isinstance(context, str):
+        raise ShapeError("ContextIdentifier: expected a string")
+    return Tenant(
+        categories=categories,
+        lead_statuses=[lead_status_from_api(x, f"lead_statuses[{i}]") for i, x in enumerate(part("lead_statuses"))],
+        user_groups=[named_from_api(x, "Id", f"user_groups[{i}]") for i, x in enumerate(part("user_groups"))],
+        headings=[named_from_api(x, "HeadingId", f"headings[{i}]") for i, x in enumerate(part("headings"))],
+        associates=[named_from_api(x, "AssociateId", f"associates[{i}]") for i, x in enumerate(part("associates"))],
+        automation=[automation_from_api(x, f"category_automation[{i}]") for i, x in enumerate(part("category_automation"))],
+        utm_tracking=utm_from_preferences(part("preferences")),
+        flows=[flow_from_api(x, f"flows[{i}]") for i, x in enumerate(part("flows"))],
+        licenses=frozenset(x.lower() for x in licenses),
+        context=context,
+    )

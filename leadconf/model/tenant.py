@@ -1,0 +1,120 @@
+"""A tenant's current lead-management state, mirroring what the SuperOffice API returns.
+
+Values keep the API's meaning (CategoryGroup as the API's string, ids as the API's ids), so that a
+backend converts field names and nothing else. Items are plain slotted dataclasses: a tenant of
+50,000 items is built in milliseconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+
+# Licence names as SuperOffice spells them (SoLicenseNames / the help pages' front matter).
+LICENSE_SALES_ESSENTIALS = "salesessentials"
+LICENSE_SALES_PREMIUM = "salespremium"
+LICENSE_MARKETING_PREMIUM = "marketingpremium"
+
+
+@dataclass(slots=True)
+class Category:
+    """CategoryEntity, plus its user-group visibility and headings (separate endpoints)."""
+
+    id: int | None  # CategoryId; None before it is created
+    name: str
+    group: str = "Unknown"  # CategoryGroup: Unknown, Customer, PotentialCustomer, Partner, Lost, Other
+    tooltip: str = ""
+    rank: int = 0
+    enable_lead_status: bool = False
+    deleted: bool = False
+    family_id: int = 0  # CategoryFamilyId: not managed, carried through writes
+    user_groups: tuple[int, ...] = ()  # ids of the user groups that see the item
+    headings: tuple[int, ...] = ()  # ids of the headings the item is under
+
+
+@dataclass(slots=True)
+class LeadStatus:
+    """An item of the lead-status list (generic ListItemEntity)."""
+
+    id: int | None
+    name: str
+    tooltip: str = ""
+    rank: int = 0
+    deleted: bool = False
+
+
+@dataclass(slots=True, frozen=True)
+class NamedItem:
+    """A user group, a heading or an associate: referenced by name in the config, by id in the API."""
+
+    id: int
+    name: str
+    deleted: bool = False
+    full_name: str = ""  # associates only
+
+
+@dataclass(slots=True)
+class AutomationRule:
+    """One AutomatedCategoryUpdate (one per trigger)."""
+
+    trigger: str  # SaleRegistered, SaleSold, SaleLost, LeadStatusChanged
+    enabled: bool = False
+    user_confirmation: bool = False
+    category_id: int = 0  # DefaultCategory
+    lead_status_id: int = 0  # LeadstatusId
+
+
+@dataclass(slots=True)
+class DistributeStep:
+    """WorkflowStepDistributeToOwner: the "Distribute to owner" step of a flow."""
+
+    step_id: int
+    flow_id: int
+    associates: tuple[int, ...] = ()
+    user_groups: tuple[int, ...] = ()
+    only_unassigned: bool = True
+    default_associate: int = 0
+    rank: int = 0
+
+
+@dataclass(slots=True)
+class Flow:
+    id: int
+    name: str
+    distribute_steps: tuple[DistributeStep, ...] = ()
+
+
+@dataclass(slots=True)
+class Tenant:
+    """Everything leadconf reads from one tenant."""
+
+    categories: list[Category] = field(default_factory=list)
+    lead_statuses: list[LeadStatus] = field(default_factory=list)
+    user_groups: list[NamedItem] = field(default_factory=list)
+    headings: list[NamedItem] = field(default_factory=list)  # headings of the category list
+    associates: list[NamedItem] = field(default_factory=list)
+    automation: list[AutomationRule] = field(default_factory=list)
+    utm_tracking: bool | None = None  # None: the preference is not there (no Marketing Premium)
+    flows: list[Flow] = field(default_factory=list)
+    licenses: frozenset[str] = frozenset()
+    context: str = ""  # ContextIdentifier, e.g. Cust12345
+
+    def copy(self) -> "Tenant":
+        return replace(
+            self,
+            categories=[replace(c) for c in self.categories],
+            lead_statuses=[replace(s) for s in self.lead_statuses],
+            user_groups=list(self.user_groups),
+            headings=list(self.headings),
+            associates=list(self.associates),
+            automation=[replace(a) for a in self.automation],
+            flows=list(self.flows),
+        )
+
+
+def fingerprint(item) -> str:
+    """A short digest of an item's whole state: a plan records it, apply compares it."""
+    data = asdict(item) if item is not None else None
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), default=list)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
