@@ -1,0 +1,7 @@
+"""Apply: the only layer with effects on a tenant. It carries a plan out through a backend,
+journals every change, and writes the inverse plan."""
+
+from leadconf.apply.journal import Journal, latest_unfinished, read_journal
+from leadconf.apply.runner import ApplyReport, Outcome, apply_plan, raise_if_failed
+
+__all__ = ["ApplyReport", "Journal", "Outcome", "apply_plan", "latest_unfinished", "raise_if_failed", "read_journal"]

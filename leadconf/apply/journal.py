@@ -1,0 +1,110 @@
+"""The apply journal: one JSON line per event, fsynced, so that an apply cut off at any point
+leaves a record of exactly which changes were made.
+
+    {"type": "plan", "plan": {...plan file...}, "target": ..., "started": ...}
+    {"type": "start", "index": 3}
+    {"type": "done", "index": 3, "key": 42, "before": {...}, "after": {...}}
+    {"type": "failed", "index": 4, "error": "..."}
+    {"type": "end", "status": "complete" | "failed"}
+
+A resumed apply appends to the same file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+
+from leadconf.errors import PlanFileError
+
+
+def _image(item):
+    if not dataclasses.is_dataclass(item):
+        return item  # None, a bool (utm_tracking), or a dict of ranks (reorder)
+    return dataclasses.asdict(item)
+
+
+class Journal:
+    def __init__(self, path: str):
+        self.path = path
+        self._fh = None
+
+    @classmethod
+    def create(cls, directory: str, plan_dict: dict, target: str) -> "Journal":
+        os.makedirs(directory, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        digest = plan_dict.get("checksum", "sha256:0")[7:15]
+        path = os.path.join(directory, f"apply-{stamp}-{digest}.jsonl")
+        n = 1
+        while os.path.exists(path):
+            n += 1
+            path = os.path.join(directory, f"apply-{stamp}-{digest}-{n}.jsonl")
+        journal = cls(path)
+        journal._append({"type": "plan", "target": target, "started": stamp, "plan": plan_dict})
+        return journal
+
+    def _append(self, record: dict):
+        if self._fh is None:
+            self._fh = open(self.path, "a", encoding="utf-8")
+        self._fh.write(json.dumps(record, ensure_ascii=False, default=list) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def start(self, index: int):
+        self._append({"type": "start", "index": index})
+
+    def done(self, index: int, key, before, after, status="done"):
+        self._append({"type": status, "index": index, "key": key, "before": _image(before), "after": _image(after)})
+
+    def failed(self, index: int, error: str):
+        self._append({"type": "failed", "index": index, "error": error})
+
+    def end(self, status: str):
+        self._append({"type": "end", "status": status})
+
+    def close(self):
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def read_journal(path: str) -> tuple[dict, list[dict]]:
+    """The plan a journal was started with, and its events. A torn last line (a crash while
+    writing it) is ignored: the event it would have recorded is re-checked against the tenant."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().split("\n")
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot read the journal ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PlanFileError(f"{path}: not a leadconf journal (not UTF-8)") from None
+    events = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            if number >= len(lines) - 1:
+                break
+            raise PlanFileError(f"{path}:{number}: not a leadconf journal line") from None
+    if not events or not isinstance(events[0], dict) or events[0].get("type") != "plan":
+        raise PlanFileError(f"{path}: not a leadconf journal (no plan header)")
+    return events[0], events[1:]
+
+
+def latest_unfinished(directory: str) -> str | None:
+    if not os.path.isdir(directory):
+        return None
+    names = sorted(n for n in os.listdir(directory) if n.startswith("apply-") and n.endswith(".jsonl"))
+    for name in reversed(names):
+        path = os.path.join(directory, name)
+        try:
+            _, events = read_journal(path)
+        except PlanFileError:
+            continue
+        if not events or events[-1].get("type") != "end" or events[-1].get("status") != "complete":
+            return path
+    return None

@@ -1,0 +1,247 @@
+"""Carry a plan out, one change at a time, through a backend.
+
+Each change is checked against the tenant twice: once when the apply starts (is the item still
+as the plan saw it, or already as the plan wants it?) and again just before it is written (did
+it change while we worked?). An item already in its planned state is skipped, so an apply that
+was cut off finishes by running the same plan again, and the result equals an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from leadconf.apply.journal import Journal
+from leadconf.apply.state import TenantState, same
+from leadconf.config.models import TRIGGER_TO_API, name_key
+from leadconf.diff import fingerprint_value
+from leadconf.errors import ApplyError, LeadconfError, StalePlan
+from leadconf.model.tenant import fingerprint
+from leadconf.plan.change import LIST_KINDS, Change
+from leadconf.plan.plan import Plan
+
+log = logging.getLogger("leadconf.apply")
+
+DONE, ALREADY, FAILED, SKIPPED, NOT_STARTED = "done", "already done", "failed", "skipped", "not started"
+
+
+@dataclass
+class Outcome:
+    index: int
+    change: Change
+    status: str = NOT_STARTED
+    error: str | None = None
+    key: object = None
+    before: object = None  # the item before the change (for the inverse plan)
+    after: object = None
+
+    def to_dict(self) -> dict:
+        return {
+            "index": self.index,
+            "action": self.change.action,
+            "kind": self.change.kind,
+            "name": self.change.name,
+            "status": self.status,
+            "error": self.error,
+        }
+
+
+@dataclass
+class ApplyReport:
+    target: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    journal: str | None = None
+    undo: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status in (DONE, ALREADY) for o in self.outcomes)
+
+    def counts(self) -> dict:
+        out = {s: 0 for s in (DONE, ALREADY, FAILED, SKIPPED, NOT_STARTED)}
+        for o in self.outcomes:
+            out[o.status] += 1
+        return out
+
+    @property
+    def hint(self) -> str | None:
+        if self.ok:
+            return None
+        where = f" --resume {self.journal}" if self.journal else ""
+        return f"Fix the cause, then finish with: leadconf apply{where} (changes already made are skipped)."
+
+    def to_dict(self) -> dict:
+        return {
+            "target": self.target,
+            "ok": self.ok,
+            "counts": self.counts(),
+            "changes": [o.to_dict() for o in self.outcomes],
+            "journal": self.journal,
+            "undo": self.undo,
+        }
+
+
+def _current(state: TenantState, change: Change):
+    if change.kind == "utm_tracking":
+        return state.utm_tracking
+    if change.action == "create":
+        if change.kind == "category_automation":
+            return state.get(change.kind, change.key)
+        return state.by_name(change.kind, change.after["name"])
+    return state.get(change.kind, change.key)
+
+
+def _target(state: TenantState, change: Change, current, *, with_rank=True):
+    if change.kind == "category_automation":
+        return state.automation_target(change.key or TRIGGER_TO_API[change.name], current, change.after)
+    return state.target(change.kind, current, change.after, with_rank=with_rank)
+
+
+def classify(state: TenantState, change: Change) -> tuple[str, str | None]:
+    """("pending" | "already" | "stale", why) for one change against the tenant as it is now."""
+    if change.action == "reorder":
+        missing = [n for n in change.after["ranks"] if state.by_name(change.kind, n) is None]
+        if missing:
+            return "stale", f"{', '.join(map(repr, missing[:5]))} no longer in the list"
+        if all(state.by_name(change.kind, n).rank == r for n, r in change.after["ranks"].items()):
+            return "already", None
+        return "pending", None
+    current = _current(state, change)
+    if change.action == "create" and change.kind in LIST_KINDS:
+        if current is None:
+            return "pending", None
+        if same(_target(state, change, current, with_rank=False), current):
+            return "already", None
+        return "stale", "an item of that name exists now"
+    if current is None and change.kind != "category_automation":
+        return "stale", "no longer in the tenant"
+    try:
+        target = _target(state, change, current)
+    except LeadconfError:
+        return "pending", None  # an unresolvable name: reported, with the item, when it runs
+    if same(target, current):
+        return "already", None
+    now = fingerprint_value(current) if change.kind == "utm_tracking" else fingerprint(current)
+    if change.fingerprint is not None and now != change.fingerprint:
+        return "stale", "changed since the plan was made"
+    return "pending", None
+
+
+def _depends_on_failure(change: Change, failed: list[Change]) -> bool:
+    for f in failed:
+        if change.kind == "reorder" or change.action == "reorder":
+            if f.kind == change.kind:
+                return True
+        if change.kind == "category_automation" and f.kind in LIST_KINDS:
+            names = {name_key(str(v)) for v in (change.after or {}).values() if isinstance(v, str)}
+            if name_key(f.name) in names:
+                return True
+    return False
+
+
+def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_on_error=False, progress=None) -> ApplyReport:
+    """Carry out `plan` against `backend`; the caller holds `backend.lock()`."""
+    report = ApplyReport(target=plan.target, journal=journal.path if journal else None)
+    state = TenantState(backend.read())
+    report.outcomes = [Outcome(i, c) for i, c in enumerate(plan.changes)]
+
+    stale = []
+    for outcome in report.outcomes:
+        verdict, why = classify(state, outcome.change)
+        if verdict == "already":
+            outcome.status = ALREADY
+        elif verdict == "stale":
+            c = outcome.change
+            stale.append(f"{c.kind.replace('_', ' ')} {c.name!r}: {why}")
+    if stale:
+        raise StalePlan(
+            f"the tenant changed since the plan was made; nothing was applied. Plan again. Changed items ({len(stale)}):",
+            stale,
+        )
+
+    failed: list[Change] = []
+    for outcome in report.outcomes:
+        if outcome.status == ALREADY:
+            if journal:
+                journal.done(outcome.index, outcome.change.key, None, None, status="already")
+            continue
+        if failed and not continue_on_error:
+            continue  # stays "not started"
+        if failed and _depends_on_failure(outcome.change, failed):
+            outcome.status, outcome.error = SKIPPED, "depends on a change that failed"
+            continue
+        if progress:
+            progress(outcome)
+        if journal:
+            journal.start(outcome.index)
+        try:
+            _carry_out(state, backend, outcome)
+        except LeadconfError as exc:
+            outcome.status, outcome.error = FAILED, str(exc)
+            failed.append(outcome.change)
+            if journal:
+                journal.failed(outcome.index, str(exc))
+            log.info("apply: change %d failed: %s", outcome.index, exc)
+            continue
+        outcome.status = DONE
+        if journal:
+            journal.done(outcome.index, outcome.key, outcome.before, outcome.after)
+    if journal:
+        journal.end("complete" if report.ok else "failed")
+    return report
+
+
+def _fresh(state, backend, change: Change, key, expected):
+    """Re-read the item just before writing it; refuse if it moved under us."""
+    fresh = backend.read_item(change.kind, key)
+    if not same(fresh, expected):
+        raise StalePlan(f"{change.kind.replace('_', ' ')} {change.name!r} changed while the apply ran; not overwritten")
+    return fresh
+
+
+def _carry_out(state: TenantState, backend, outcome: Outcome):
+    change = outcome.change
+    if change.action == "reorder":
+        before, after = {}, {}
+        for name, rank in change.after["ranks"].items():
+            item = state.by_name(change.kind, name)
+            if item.rank == rank:
+                continue
+            fresh = _fresh(state, backend, change, item.id, item)
+            written = backend.write(change.kind, _with_rank(fresh, rank))
+            state.update(change.kind, written)
+            before[name], after[name] = item.rank, rank
+        outcome.before, outcome.after = before, after
+        return
+    current = _current(state, change)
+    if change.kind == "utm_tracking":
+        key = None
+    elif change.action == "create" and change.kind in LIST_KINDS:
+        key = None
+    else:
+        key = change.key
+    if key is not None or change.kind == "utm_tracking":
+        fresh = _fresh(state, backend, change, key, current)
+    else:
+        fresh = current
+    target = _target(state, change, fresh)
+    written = backend.write(change.kind, target)
+    state.update(change.kind, written)
+    outcome.before, outcome.after = fresh, written
+    outcome.key = getattr(written, "id", getattr(written, "trigger", key)) if not isinstance(written, bool) else None
+
+
+def _with_rank(item, rank):
+    from dataclasses import replace
+
+    return replace(item, rank=rank)
+
+
+def raise_if_failed(report: ApplyReport):
+    if not report.ok:
+        c = report.counts()
+        raise ApplyError(
+            f"apply did not finish: {c[DONE]} done, {c[ALREADY]} already done, {c[FAILED]} failed, "
+            f"{c[SKIPPED]} skipped, {c[NOT_STARTED]} not started",
+            report,
+        )

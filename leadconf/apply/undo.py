@@ -1,0 +1,51 @@
+"""The inverse plan of an apply: the before-image of every change made, as a plan that
+`leadconf apply PLANFILE` carries out to go back."""
+
+from __future__ import annotations
+
+from leadconf.apply.runner import DONE, ApplyReport
+from leadconf.model.tenant import fingerprint
+from leadconf.plan.change import Change
+from leadconf.plan.plan import Plan
+
+_REASON = "undo of the apply recorded in {journal}"
+
+
+def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
+    changes = []
+    for outcome in reversed(report.outcomes):
+        if outcome.status != DONE:
+            continue
+        c = outcome.change
+        reason = _REASON.format(journal=report.journal or "this run")
+        fp = fingerprint(outcome.after) if not isinstance(outcome.after, (bool, type(None), dict)) else None
+        if c.kind == "utm_tracking":
+            from leadconf.diff import fingerprint_value
+
+            fp = fingerprint_value(outcome.after)
+        if c.action == "reorder":
+            ranks = outcome.before or {}
+            if ranks:
+                changes.append(Change("reorder", c.kind, c.name, None, c.after and {"order": c.after["order"]},
+                                      {"order": c.before["order"], "ranks": ranks}, reason, c.source, None))
+            continue
+        if c.action == "create":
+            if c.kind == "category_automation":
+                changes.append(Change("update", c.kind, c.name, c.key, {"enabled": True}, {"enabled": False}, reason, c.source, fp))
+            else:
+                changes.append(Change("delete", c.kind, c.name, outcome.key, {"deleted": False}, {"deleted": True},
+                                      reason + " (it created this item)", c.source, fp))
+            continue
+        before, after = dict(c.after or {}), dict(c.before or {})
+        action = {"delete": "restore", "restore": "delete", "rename": "rename"}.get(c.action, "update")
+        name = after.get("name", c.name)
+        meta = {"old_name": c.name} if action == "rename" else {}
+        changes.append(Change(action, c.kind, name, c.key, before, after, reason, c.source, fp, meta))
+    return Plan(
+        target=plan.target,
+        changes=changes,
+        config_digest="undo:" + (plan.config_digest or ""),
+        config_files=plan.config_files,
+        policy=plan.policy,
+        list_sizes=plan.list_sizes,
+    )

@@ -1,0 +1,193 @@
+"""The snapshot backend: a tenant held in a local JSON file (format leadconf-snapshot/1).
+
+The file is what the SuperOffice API returns, part by part, in its own field names (README,
+"The snapshot file"). Each write rewrites the file atomically, under a lock held for the whole
+apply, so that two applies cannot interleave and a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import replace
+
+from leadconf.errors import LockError, TargetError
+from leadconf.fileio import atomic_write
+from leadconf.model import api
+from leadconf.model.tenant import Category, LeadStatus, Tenant
+
+SNAPSHOT_FORMAT = "leadconf-snapshot/1"
+LOCK_TIMEOUT_ENV = "LEADCONF_LOCK_TIMEOUT"
+
+
+class SnapshotBackend:
+    def __init__(self, path: str):
+        self.path = path
+        self.description = f"snapshot:{path}"
+        self._doc = None
+        self._stamp = None
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _document(self) -> dict:
+        """The file's document, re-read whenever the file changed on disk."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise TargetError(f"{self.path}: no such snapshot file") from None
+        except OSError as exc:
+            raise TargetError(f"{self.path}: cannot read the snapshot ({exc.strerror})") from None
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        if self._doc is None or stamp != self._stamp:
+            self._doc = load_document(self.path)
+            self._stamp = stamp
+        return self._doc
+
+    def read(self) -> Tenant:
+        try:
+            return api.tenant_from_document(self._document())
+        except api.ShapeError as exc:
+            raise TargetError(f"{self.path}: not a valid snapshot: {exc}") from None
+
+    def read_item(self, kind, key):
+        tenant = self.read()
+        if kind == "category":
+            return next((c for c in tenant.categories if c.id == key), None)
+        if kind == "lead_status":
+            return next((s for s in tenant.lead_statuses if s.id == key), None)
+        if kind == "category_automation":
+            return next((r for r in tenant.automation if r.trigger == key), None)
+        if kind == "utm_tracking":
+            return tenant.utm_tracking
+        if kind == "lead_distribution":
+            steps = (s for f in tenant.flows for s in f.distribute_steps)
+            return next((s for s in steps if s.step_id == key), None)
+        raise ValueError(f"unknown kind {kind!r}")
+
+    # -- writing ----------------------------------------------------------------------------------
+
+    def write(self, kind, item):
+        doc = json.loads(json.dumps(self._document()))  # a private copy: nothing changes unless saved
+        result = getattr(self, f"_write_{kind}")(doc, item)
+        self._save(doc)
+        return result
+
+    def _save(self, doc):
+        atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        self._doc = None
+
+    def _write_category(self, doc, item: Category):
+        entities = doc.setdefault("categories", [])
+        if item.id is None:
+            item = replace(item, id=_next_id(entities, "CategoryId"))
+            entities.append(api.category_to_api(item))
+        else:
+            index = _index(entities, "CategoryId", item.id, "category", item.name)
+            entities[index] = api.category_to_api(item, entities[index])
+        doc.setdefault("category_user_groups", {})[str(item.id)] = list(item.user_groups)
+        headings = doc.setdefault("category_headings", {})
+        if item.headings or str(item.id) in headings:
+            headings[str(item.id)] = list(item.headings)
+        return item
+
+    def _write_lead_status(self, doc, item: LeadStatus):
+        entities = doc.setdefault("lead_statuses", [])
+        if item.id is None:
+            item = replace(item, id=_next_id(entities, "Id"))
+            entities.append(api.lead_status_to_api(item))
+        else:
+            index = _index(entities, "Id", item.id, "lead status", item.name)
+            entities[index] = api.lead_status_to_api(item, entities[index])
+        return item
+
+    def _write_category_automation(self, doc, rule):
+        rules = doc.setdefault("category_automation", [])
+        for i, entity in enumerate(rules):
+            if entity.get("TriggerType") == rule.trigger:
+                rules[i] = api.automation_to_api(rule, entity)
+                break
+        else:
+            rules.append(api.automation_to_api(rule))
+        return rule
+
+    def _write_utm_tracking(self, doc, value: bool):
+        prefs = doc.setdefault("preferences", [])
+        raw = "1" if value else "0"
+        for pref in prefs:
+            spec = pref.get("Specification") or {}
+            if spec.get("Section") == api.UTM_SECTION and spec.get("Key") == api.UTM_KEY:
+                pref["RawValue"] = raw
+                break
+        else:
+            prefs.append({"Specification": {"Section": api.UTM_SECTION, "Key": api.UTM_KEY}, "RawValue": raw, "Level": "Database"})
+        return value
+
+    def _write_lead_distribution(self, doc, step):
+        for flow in doc.get("flows") or []:
+            for i, entity in enumerate(flow.get("Steps") or []):
+                if entity.get("WorkflowStepId") == step.step_id:
+                    flow["Steps"][i] = api.distribute_step_to_api(step, entity)
+                    return step
+        raise TargetError(f"{self.path}: flow step {step.step_id} is gone")
+
+    # -- locking ----------------------------------------------------------------------------------
+
+    @contextmanager
+    def lock(self):
+        import filelock
+
+        timeout = float(os.environ.get(LOCK_TIMEOUT_ENV, "10"))
+        lock = filelock.FileLock(self.path + ".lock", timeout=timeout)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise LockError(
+                f"{self.path}: another leadconf apply holds the lock ({self.path}.lock) "
+                f"and did not release it within {timeout:g} s; try again when it has finished"
+            ) from None
+        try:
+            yield self
+        finally:
+            lock.release()
+
+    def close(self):
+        pass
+
+
+def _next_id(entities, key) -> int:
+    return max((e.get(key) or 0 for e in entities if isinstance(e, dict)), default=0) + 1
+
+
+def _index(entities, key, value, what, name) -> int:
+    for i, entity in enumerate(entities):
+        if isinstance(entity, dict) and entity.get(key) == value:
+            return i
+    raise TargetError(f"{what} {name!r} (id {value}) is no longer in the snapshot")
+
+
+def load_document(path: str) -> dict:
+    """Read and check a snapshot file; every problem becomes a TargetError naming the file."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise TargetError(f"{path}: no such snapshot file") from None
+    except OSError as exc:
+        raise TargetError(f"{path}: cannot read the snapshot ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TargetError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TargetError(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise TargetError(f"{path}: JSON nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise TargetError(f"{path}: a snapshot is a JSON object, not {type(doc).__name__}")
+    fmt = doc.get("format")
+    if fmt != SNAPSHOT_FORMAT:
+        raise TargetError(f"{path}: expected \"format\": \"{SNAPSHOT_FORMAT}\", found {fmt!r}")
+    return doc

@@ -1,0 +1,336 @@
+"""`leadconf plan`, `leadconf apply`, `leadconf export`: thin wiring of config, backend, plan, apply."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import click
+
+from leadconf.cli.common import config_option, default_configs, echo_err, target_option
+
+_OUTPUTS = click.Choice(["text", "json", "markdown", "github"])
+
+
+def _color(flag) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _targets(targets, targets_file, loaded):
+    from leadconf.backends.registry import resolve_targets
+
+    listed = list(targets)
+    if targets_file:
+        try:
+            with open(targets_file, encoding="utf-8") as fh:
+                listed += [ln.strip() for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
+        except OSError as exc:
+            raise click.UsageError(f"--targets-file {targets_file}: {exc.strerror}")
+    return resolve_targets(listed, loaded.config.target if loaded else None)
+
+
+def _open(target, rate_limit):
+    from leadconf.backends.registry import open_backend
+
+    options = {"rate_limit": rate_limit} if rate_limit else {}
+    return open_backend(target, **options)
+
+
+def _plan_one(loaded, target, rate_limit):
+    from leadconf.plan.build import build_plan
+
+    backend = _open(target, rate_limit)
+    try:
+        return build_plan(loaded, backend.read(), backend.description)
+    finally:
+        backend.close()
+
+
+def _run_each(targets, parallel, fn):
+    """fn(target) for every target, at most `parallel` at once; results (or errors) in order."""
+    from leadconf.errors import LeadconfError
+
+    def guarded(target):
+        try:
+            return fn(target), None
+        except LeadconfError as exc:
+            return None, exc
+
+    if len(targets) == 1:
+        result, exc = guarded(targets[0])
+        if exc is not None:
+            raise exc
+        return [(targets[0], result, None)]
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return [(t, *r) for t, r in zip(targets, pool.map(guarded, targets))]
+
+
+def _render(plan, output, color):
+    from leadconf.plan import render
+
+    if output == "text":
+        return render.text(plan, color=color)
+    return render.RENDERERS[output](plan)
+
+
+@click.command()
+@config_option
+@target_option
+@click.option("--targets-file", type=click.Path(dir_okay=False), help="A file with one target per line.")
+@click.option("-o", "--output", type=_OUTPUTS, default="text", show_default=True, help="How to show the plan.")
+@click.option("--out", "plan_out", type=click.Path(dir_okay=False), help="Save the plan to this file for `leadconf apply PLANFILE`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
+@click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, unless NO_COLOR).")
+@click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets planned at once.")
+@click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second per tenant (default 10).")
+def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, color, parallel, rate_limit):
+    """Show what would change in the tenant to match the config."""
+    from leadconf.config.loader import load_config
+    from leadconf.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+    from leadconf.fileio import atomic_write
+
+    loaded = load_config(default_configs(configs))
+    chosen = _targets(targets, targets_file, loaded)
+    if plan_out and len(chosen) > 1:
+        raise click.UsageError("--out saves one plan: give one target")
+    results = _run_each(chosen, parallel, lambda t: _plan_one(loaded, t, rate_limit))
+    code = EXIT_OK
+    many = len(results) > 1
+    documents = []
+    for target, result, exc in results:
+        if exc is not None:
+            from leadconf.cli.common import report_error
+
+            if many:
+                echo_err(f"== {target}: failed")
+            report_error(exc)
+            code = EXIT_ERROR
+            documents.append({"target": target, "error": str(exc)})
+            continue
+        if output == "json" and many:
+            documents.append(result.to_dict())
+        else:
+            if many and output in ("text", "markdown"):
+                click.echo(f"== {target}" if output == "text" else "")
+            click.echo(_render(result, output, _color(color)), nl=False)
+        if result.has_changes and detailed_exitcode and code == EXIT_OK:
+            code = EXIT_CHANGES
+        if plan_out:
+            atomic_write(plan_out, json.dumps(result.to_file_dict(), indent=2, ensure_ascii=False) + "\n")
+            echo_err(f"Plan saved to {plan_out}. Apply it with: leadconf apply {plan_out}")
+    if output == "json" and many:
+        click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+    return code
+
+
+def _load_plan_file(path):
+    from leadconf.errors import PlanFileError
+    from leadconf.plan.plan import Plan
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise PlanFileError(f"{path}: no such plan file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanFileError(f"{path}: cannot read the plan file ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise PlanFileError(f"{path}:{exc.lineno}:{exc.colno}: not a plan file (invalid JSON: {exc.msg})") from None
+    except RecursionError:
+        raise PlanFileError(f"{path}: not a plan file (nested too deeply)") from None
+    return Plan.from_file_dict(data)
+
+
+def _confirm(plan, auto_approve):
+    from leadconf.errors import PlanError
+
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise PlanError("apply needs confirmation: no terminal to ask on. Review the plan, then pass --auto-approve.")
+    if not click.confirm("Apply these changes?", default=False, err=True):
+        raise click.exceptions.Abort()
+
+
+@click.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@config_option
+@target_option
+@click.option("--targets-file", type=click.Path(dir_okay=False), help="A file with one target per line.")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (for CI).")
+@click.option("--allow-delete", is_flag=True, help="Allow a plan that (soft-)deletes items.")
+@click.option("--allow-large-change", is_flag=True, help="Allow a plan over the policy's change threshold.")
+@click.option("--continue-on-error", is_flag=True, help="Go on with the changes that do not depend on a failed one.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted apply (PLANFILE: its journal; default: the latest unfinished).")
+@click.option("--journal-dir", default=os.path.join(".leadconf", "journal"), show_default=True, type=click.Path(file_okay=False), help="Where journals and undo plans go.")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="How to report.")
+@click.option("--color/--no-color", default=None)
+@click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets applied at once.")
+@click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second per tenant (default 10).")
+def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, allow_large_change, continue_on_error,
+          resume, journal_dir, output, color, parallel, rate_limit):
+    """Carry out a plan: a saved PLANFILE, or a fresh plan of the config.
+
+    Changes run in a safe order, each one journaled; afterwards an undo plan is saved that
+    `leadconf apply UNDOFILE` runs to go back.
+    """
+    from leadconf.apply import latest_unfinished, read_journal
+    from leadconf.errors import EXIT_ERROR, EXIT_OK, PlanFileError
+    from leadconf.plan.plan import Plan
+
+    if resume:
+        journal_path = planfile or latest_unfinished(journal_dir)
+        if not journal_path:
+            raise PlanFileError(f"nothing to resume: no unfinished journal in {journal_dir}")
+        header, _ = read_journal(journal_path)
+        plan_ = Plan.from_file_dict(header["plan"])
+        report = _apply_one(plan_, plan_.target, rate_limit, journal_dir, auto_approve=True,
+                            allow_delete=allow_delete, allow_large_change=allow_large_change,
+                            continue_on_error=continue_on_error, output=output, color=color, journal_path=journal_path)
+        return _finish([(plan_.target, report, None)], output)
+    if planfile:
+        plan_ = _load_plan_file(planfile)
+        chosen = list(targets) or [plan_.target]
+        if len(chosen) != 1:
+            raise click.UsageError("a plan file applies to one target")
+        report = _apply_one(plan_, chosen[0], rate_limit, journal_dir, auto_approve=True,
+                            allow_delete=allow_delete, allow_large_change=allow_large_change,
+                            continue_on_error=continue_on_error, output=output, color=color)
+        return _finish([(chosen[0], report, None)], output)
+
+    from leadconf.config.loader import load_config
+
+    loaded = load_config(default_configs(configs))
+    chosen = _targets(targets, targets_file, loaded)
+    if len(chosen) > 1 and not auto_approve:
+        raise click.UsageError("applying to several targets needs --auto-approve (review their plans first)")
+    results = _run_each(
+        chosen, parallel,
+        lambda t: _apply_one(None, t, rate_limit, journal_dir, auto_approve=auto_approve, allow_delete=allow_delete,
+                             allow_large_change=allow_large_change, continue_on_error=continue_on_error,
+                             output=output, color=color, loaded=loaded, quiet_plan=len(chosen) > 1),
+    )
+    return _finish(results, output)
+
+
+def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_delete, allow_large_change,
+               continue_on_error, output, color, loaded=None, journal_path=None, quiet_plan=False):
+    from leadconf.apply import Journal, apply_plan
+    from leadconf.apply.undo import inverse_plan
+    from leadconf.fileio import atomic_write
+    from leadconf.plan import render, safety
+    from leadconf.plan.build import build_plan
+
+    backend = _open(target, rate_limit)
+    try:
+        with backend.lock():
+            if plan_ is None:
+                plan_ = build_plan(loaded, backend.read(), backend.description)
+                if output == "text" and not quiet_plan:
+                    click.echo(render.text(plan_, color=_color(color)), nl=False)
+                if not plan_.has_changes:
+                    from leadconf.apply import ApplyReport
+
+                    return ApplyReport(target=backend.description)
+                safety.check(plan_, allow_delete=allow_delete, allow_large_change=allow_large_change)
+                _confirm(plan_, auto_approve)
+            else:
+                safety.check(plan_, allow_delete=allow_delete, allow_large_change=allow_large_change)
+            if journal_path:
+                journal = Journal(journal_path)
+            else:
+                journal = Journal.create(journal_dir, plan_.to_file_dict(), backend.description)
+            try:
+                report = apply_plan(plan_, backend, journal=journal, continue_on_error=continue_on_error)
+            finally:
+                journal.close()
+            undo = inverse_plan(plan_, report)
+            if undo.changes:
+                undo_path = journal.path[: -len(".jsonl")] + ".undo.json"
+                atomic_write(undo_path, json.dumps(undo.to_file_dict(), indent=2, ensure_ascii=False) + "\n")
+                report.undo = undo_path
+            return report
+    finally:
+        backend.close()
+
+
+def _finish(results, output):
+    from leadconf.apply.runner import raise_if_failed
+    from leadconf.cli.common import report_error
+    from leadconf.errors import EXIT_ERROR, EXIT_OK, LeadconfError
+
+    code = EXIT_OK
+    documents = []
+    for target, report, exc in results:
+        if exc is not None:
+            if len(results) > 1:
+                echo_err(f"== {target}: failed")
+            report_error(exc)
+            documents.append({"target": target, "ok": False, "error": str(exc)})
+            code = EXIT_ERROR
+            continue
+        documents.append(report.to_dict())
+        if output == "text":
+            _print_report(report, many=len(results) > 1)
+        if not report.ok:
+            code = EXIT_ERROR
+            if output == "text" and len(results) == 1:
+                try:
+                    raise_if_failed(report)
+                except LeadconfError as err:
+                    report_error(err)
+    if output == "json":
+        click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
+    return code
+
+
+def _print_report(report, many):
+    from leadconf.apply.runner import DONE
+
+    prefix = f"{report.target}: " if many else ""
+    if not report.outcomes:
+        if many:
+            click.echo(f"{prefix}no changes.")
+        return
+    for o in report.outcomes:
+        line = f"  {o.status:<12} {o.change.action:<8} {o.change.kind.replace('_', ' ')} {o.change.name}"
+        if o.error:
+            line += f": {o.error}"
+        click.echo(prefix + line)
+    c = report.counts()
+    click.echo(f"{prefix}Applied: {c[DONE]} done, {c['already done']} already done, {c['failed']} failed, "
+               f"{c['skipped']} skipped, {c['not started']} not started.")
+    if report.journal:
+        click.echo(f"{prefix}Journal: {report.journal}")
+    if report.undo:
+        click.echo(f"{prefix}Undo plan: {report.undo} (leadconf apply {report.undo} --allow-delete)")
+
+
+@click.command()
+@target_option
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
+@click.option("--include-deleted", is_flag=True, help="List deleted items too, as deleted: true.")
+@click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second (default 10).")
+def export(targets, out_file, include_deleted, rate_limit):
+    """Write the tenant's current state as a config file."""
+    from leadconf.backends.registry import resolve_targets
+    from leadconf.export import export_config, to_yaml
+    from leadconf.fileio import atomic_write
+
+    chosen = resolve_targets(targets, None)
+    if len(chosen) != 1:
+        raise click.UsageError("export reads one target")
+    backend = _open(chosen[0], rate_limit)
+    try:
+        text = to_yaml(export_config(backend.read(), include_deleted=include_deleted))
+    finally:
+        backend.close()
+    if out_file:
+        atomic_write(out_file, text)
+        echo_err(f"Exported {chosen[0]} to {out_file}")
+    else:
+        click.echo(text, nl=False)

@@ -1,0 +1,81 @@
+"""The Plan value object: the changes, the warnings, and what the plan was computed from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from leadconf.errors import Diagnostic, PlanFileError
+from leadconf.plan.change import ACTIONS, Change
+
+FORMAT_VERSION = "1"
+PLAN_FILE_FORMAT = "leadconf-plan/1"
+
+
+@dataclass
+class Plan:
+    target: str
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    config_digest: str = ""
+    config_files: list[str] = field(default_factory=list)
+    policy: dict = field(default_factory=lambda: {"max_change_percent": 30.0, "min_list_size": 10})
+    list_sizes: dict = field(default_factory=dict)  # live, not deleted items per list kind
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def summary(self) -> dict:
+        counts = dict.fromkeys(ACTIONS, 0)
+        for change in self.changes:
+            counts[change.action] += 1
+        return counts
+
+    def to_dict(self) -> dict:
+        """The documented JSON form of `plan --output json` (format_version 1)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "target": self.target,
+            "summary": self.summary(),
+            "changes": [c.to_dict() for c in self.changes],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+    # -- the plan file -----------------------------------------------------------------------------
+
+    def to_file_dict(self) -> dict:
+        body = {
+            "format": PLAN_FILE_FORMAT,
+            **self.to_dict(),
+            "config": {"digest": self.config_digest, "files": self.config_files},
+            "policy": self.policy,
+            "list_sizes": self.list_sizes,
+        }
+        return {**body, "checksum": _checksum(body)}
+
+    @classmethod
+    def from_file_dict(cls, data) -> "Plan":
+        if not isinstance(data, dict) or data.get("format") != PLAN_FILE_FORMAT:
+            raise PlanFileError(f"not a leadconf plan file (expected \"format\": \"{PLAN_FILE_FORMAT}\")")
+        body = {k: v for k, v in data.items() if k != "checksum"}
+        if data.get("checksum") != _checksum(body):
+            raise PlanFileError("the plan file was changed after it was saved (checksum mismatch); plan again")
+        try:
+            return cls(
+                target=data["target"],
+                changes=[Change.from_dict(c) for c in data["changes"]],
+                warnings=[Diagnostic(**w) for w in data.get("warnings", [])],
+                config_digest=data["config"]["digest"],
+                config_files=list(data["config"]["files"]),
+                policy=dict(data["policy"]),
+                list_sizes=dict(data.get("list_sizes", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PlanFileError(f"the plan file is incomplete or malformed ({exc.__class__.__name__}: {exc})") from None
+
+
+def _checksum(body: dict) -> str:
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
