@@ -83,7 +83,7 @@ class _ListDiff:
         for item in self.live:
             by_key.setdefault(name_key(item.name), item)
         matched: set[int] = set()
-        sequence = []  # (desired item name, live item or None) for the items that will be live
+        listed = []  # (name, live item or None) of the items that will be live, in the config's order
         for index, item in enumerate(self.section.items):
             want = desired_fields(item)
             live = by_key.get(name_key(item.name))
@@ -102,7 +102,7 @@ class _ListDiff:
                         Change("create", self.kind, item.name.strip(), None, None, want,
                                "not in the tenant, live or deleted", self._src(index))
                     )
-                    sequence.append((item.name.strip(), None))
+                    listed.append((item.name.strip(), None))
                 continue
             matched.add(live.id)
             self.final_name[live.id] = item.name.strip()
@@ -140,7 +140,7 @@ class _ListDiff:
                 self.changes.append(
                     Change(action, self.kind, item.name.strip(), live.id, before, after, reason, self._src(index), fp, meta)
                 )
-            sequence.append((item.name.strip(), live))
+            listed.append((item.name.strip(), live))
 
         # Items the config does not name.
         unlisted = [i for i in self.live if i.id not in matched]
@@ -154,45 +154,66 @@ class _ListDiff:
                                "not in the config, and the list has prune: true",
                                self.source((self.section_name, "prune")), fingerprint(live))
                     )
-        else:
-            rest = sorted((i for i in unlisted if not i.deleted), key=lambda i: (i.rank, i.id))
-            sequence.extend((i.name, i) for i in rest)
-        self._order(sequence)
+        staying = [] if self.section.prune else [i for i in unlisted if not i.deleted]
+        self._order(listed, staying)
         self._suggest_renames()
         return self.changes
 
-    def _order(self, sequence):
-        """Ranks follow the config's order; unlisted live items keep their order after it.
+    def _order(self, listed, unlisted):
+        """Ranks follow the config's order among the items it lists.
 
-        Existing items are only renumbered when their order is wrong or a new item must go between
-        them: a tenant whose ranks are 10, 20, 30 in the right order plans no change.
+        The listed items take the places that listed items hold now, in the config's order;
+        unlisted items keep their places; a new item goes right after the item the config lists
+        before it. Existing items are renumbered only when that changes their order or a new item
+        must go between them: a tenant whose ranks are 10, 20, 30 in the right order plans no change.
         """
-        existing = [live for _, live in sequence if live is not None]
-        current = sorted(existing, key=lambda i: (i.rank, i.id))
-        in_order = [i.id for i in current] == [i.id for i in existing]
-        tail_only = all(live is None for _, live in sequence[len(existing):]) and all(
-            live is not None for _, live in sequence[: len(existing)]
-        )
+        listed_live = [live for _, live in listed if live is not None]
+        listed_ids = {i.id for i in listed_live}
+        staying = listed_ids | {i.id for i in unlisted}
+        current = sorted((i for i in self.live if i.id in staying), key=lambda i: (i.rank, i.id))
+        fill = iter(listed_live)
+        result = [next(fill) if i.id in listed_ids else i for i in current]
+
+        head, after_anchor, anchor = [], {}, None
+        for name, live in listed:
+            if live is not None:
+                anchor = live.id
+            elif anchor is None:
+                head.append(name)
+            else:
+                after_anchor.setdefault(anchor, []).append(name)
+        final, placed_head = [], False
+        for item in result:
+            if item.id in listed_ids and not placed_head:
+                final += [(n, None) for n in head]
+                placed_head = True
+            final.append((self.final_name[item.id], item))
+            final += [(n, None) for n in after_anchor.get(item.id, ())]
+        if not placed_head:
+            final += [(n, None) for n in head]
+
         creates = {c.name: c for c in self.changes if c.action == "create"}
+        in_order = [i.id for i in result] == [i.id for i in current]
+        n_live = len(result)
+        tail_only = all(live is not None for _, live in final[:n_live])
         if in_order and tail_only:
             top = max((i.rank for i in self.live), default=0)
-            for offset, (name, _) in enumerate(sequence[len(existing):], start=1):
+            for offset, (name, _) in enumerate(final[n_live:], start=1):
                 creates[name].after["rank"] = top + offset
             return
-        ranks = {}
-        for position, (name, live) in enumerate(sequence, start=1):
+        ranks, ids = {}, {}
+        for position, (name, live) in enumerate(final, start=1):
             if live is None:
                 creates[name].after["rank"] = position
             elif live.rank != position:
-                ranks[name] = position
+                ranks[name], ids[name] = position, live.id
         if not ranks:
             return
-        before = [self.final_name[i.id] for i in current]
-        after = [name for name, live in sequence if live is not None]
         reason = "the order differs from the config" if not in_order else "new items go between existing ones"
         self.changes.append(
             Change("reorder", self.kind, self.kind.replace("_", " ") + " list", None,
-                   {"order": before}, {"order": after, "ranks": ranks}, reason,
+                   {"order": [self.final_name[i.id] for i in current]},
+                   {"order": [name for name, _ in final], "ranks": ranks, "ids": ids}, reason,
                    self.source((self.section_name, "items")), list_fingerprint(self.live))
         )
 

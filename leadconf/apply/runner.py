@@ -100,10 +100,11 @@ def _target(state: TenantState, change: Change, current, *, with_rank=True):
 def classify(state: TenantState, change: Change) -> tuple[str, str | None]:
     """("pending" | "already" | "stale", why) for one change against the tenant as it is now."""
     if change.action == "reorder":
-        missing = [n for n in change.after["ranks"] if state.by_name(change.kind, n) is None]
+        items = {n: _reorder_item(state, change, n) for n in change.after["ranks"]}
+        missing = [n for n, item in items.items() if item is None]
         if missing:
             return "stale", f"{', '.join(map(repr, missing[:5]))} no longer in the list"
-        if all(state.by_name(change.kind, n).rank == r for n, r in change.after["ranks"].items()):
+        if all(items[n].rank == r for n, r in change.after["ranks"].items()):
             return "already", None
         return "pending", None
     current = _current(state, change)
@@ -125,6 +126,13 @@ def classify(state: TenantState, change: Change) -> tuple[str, str | None]:
     if change.fingerprint is not None and now != change.fingerprint:
         return "stale", "changed since the plan was made"
     return "pending", None
+
+
+def _reorder_item(state: TenantState, change: Change, name: str):
+    """An item a reorder moves: by its id (it may not carry its new name yet), else by name."""
+    item_id = (change.after.get("ids") or {}).get(name)
+    item = state.get(change.kind, item_id) if item_id is not None else None
+    return item if item is not None else state.by_name(change.kind, name)
 
 
 def _depends_on_failure(change: Change, failed: list[Change]) -> bool:
@@ -204,7 +212,7 @@ def _carry_out(state: TenantState, backend, outcome: Outcome):
     if change.action == "reorder":
         before, after = {}, {}
         for name, rank in change.after["ranks"].items():
-            item = state.by_name(change.kind, name)
+            item = _reorder_item(state, change, name)
             if item.rank == rank:
                 continue
             fresh = _fresh(state, backend, change, item.id, item)

@@ -51,11 +51,25 @@ class SnapshotBackend:
             raise TargetError(f"{self.path}: not a valid snapshot: {exc}") from None
 
     def read_item(self, kind, key):
+        # Lists are looked up in the document directly: apply re-reads an item before every write,
+        # and building the whole tenant each time would make a large apply quadratic.
+        try:
+            doc = self._document()
+            if kind == "category":
+                for i, entity in enumerate(doc.get("categories") or []):
+                    if isinstance(entity, dict) and entity.get("CategoryId") == key:
+                        vis = (doc.get("category_user_groups") or {}).get(str(key))
+                        heads = (doc.get("category_headings") or {}).get(str(key))
+                        return api.category_from_api(entity, f"categories[{i}]", vis, heads)
+                return None
+            if kind == "lead_status":
+                for i, entity in enumerate(doc.get("lead_statuses") or []):
+                    if isinstance(entity, dict) and entity.get("Id") == key:
+                        return api.lead_status_from_api(entity, f"lead_statuses[{i}]")
+                return None
+        except api.ShapeError as exc:
+            raise TargetError(f"{self.path}: not a valid snapshot: {exc}") from None
         tenant = self.read()
-        if kind == "category":
-            return next((c for c in tenant.categories if c.id == key), None)
-        if kind == "lead_status":
-            return next((s for s in tenant.lead_statuses if s.id == key), None)
         if kind == "category_automation":
             return next((r for r in tenant.automation if r.trigger == key), None)
         if kind == "utm_tracking":
@@ -68,14 +82,16 @@ class SnapshotBackend:
     # -- writing ----------------------------------------------------------------------------------
 
     def write(self, kind, item):
-        doc = json.loads(json.dumps(self._document()))  # a private copy: nothing changes unless saved
-        result = getattr(self, f"_write_{kind}")(doc, item)
-        self._save(doc)
+        doc = self._document()
+        try:
+            result = getattr(self, f"_write_{kind}")(doc, item)
+            atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+        except BaseException:
+            self._doc = None  # the file is unchanged; forget the half-edited copy in memory
+            raise
+        st = os.stat(self.path)
+        self._stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         return result
-
-    def _save(self, doc):
-        atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
-        self._doc = None
 
     def _write_category(self, doc, item: Category):
         entities = doc.setdefault("categories", [])
@@ -85,10 +101,11 @@ class SnapshotBackend:
         else:
             index = _index(entities, "CategoryId", item.id, "category", item.name)
             entities[index] = api.category_to_api(item, entities[index])
-        doc.setdefault("category_user_groups", {})[str(item.id)] = list(item.user_groups)
-        headings = doc.setdefault("category_headings", {})
-        if item.headings or str(item.id) in headings:
-            headings[str(item.id)] = list(item.headings)
+        # Only record links that exist, so that a round trip leaves an untouched file as it was.
+        for part, ids in (("category_user_groups", item.user_groups), ("category_headings", item.headings)):
+            links = doc.get(part)
+            if ids or (links and str(item.id) in links):
+                doc.setdefault(part, {})[str(item.id)] = list(ids)
         return item
 
     def _write_lead_status(self, doc, item: LeadStatus):

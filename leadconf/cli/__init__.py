@@ -19,6 +19,7 @@ _COMMANDS = {
     "plan": "leadconf.cli.reconcile:plan",
     "apply": "leadconf.cli.reconcile:apply",
     "export": "leadconf.cli.reconcile:export",
+    "completion": "leadconf.cli.completion:completion",
 }
 
 

@@ -99,4 +99,12 @@ def run(group: click.Group, argv=None):
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(EXIT_ERROR)
+    except Exception as exc:  # a bug of ours: say so in one line; the traceback only on request
+        if logging.getLogger("leadconf").isEnabledFor(logging.DEBUG):
+            raise
+        echo_err(
+            f"internal error: {exc.__class__.__name__}: {exc}\n"
+            "This is a bug in leadconf; run again with LEADCONF_LOG=debug for the details, and report it."
+        )
+        sys.exit(EXIT_ERROR)
     sys.exit(rv if isinstance(rv, int) else 0)

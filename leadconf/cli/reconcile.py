@@ -116,7 +116,7 @@ def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, co
         else:
             if many and output in ("text", "markdown"):
                 click.echo(f"== {target}" if output == "text" else "")
-            click.echo(_render(result, output, _color(color)), nl=False)
+            click.echo(_render(result, output, _color(color)), nl=False, color=_color(color))
         if result.has_changes and detailed_exitcode and code == EXIT_OK:
             code = EXIT_CHANGES
         if plan_out:
@@ -231,7 +231,7 @@ def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_de
             if plan_ is None:
                 plan_ = build_plan(loaded, backend.read(), backend.description)
                 if output == "text" and not quiet_plan:
-                    click.echo(render.text(plan_, color=_color(color)), nl=False)
+                    click.echo(render.text(plan_, color=_color(color)), nl=False, color=_color(color))
                 if not plan_.has_changes:
                     from leadconf.apply import ApplyReport
 

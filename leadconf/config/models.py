@@ -86,6 +86,8 @@ class Category(_Strict):
 
 
 class CategoryList(_Strict):
+    """The list Company – Category (Settings and maintenance > Lists)."""
+
     prune: bool = Field(False, description="Soft-delete live items that the list does not name.")
     items: list[Category] = Field(default_factory=list, description="In the order of the list (its Rank).")
 
@@ -102,6 +104,8 @@ class LeadStatus(_Strict):
 
 
 class LeadStatusList(_Strict):
+    """The list Contact – Lead status (Settings and maintenance > Lists)."""
+
     prune: bool = Field(False, description="Soft-delete live lead statuses that the list does not name.")
     items: list[LeadStatus] = Field(default_factory=list, description="In the order of the list (its Rank).")
 
@@ -125,10 +129,18 @@ class LeadStatusAutomationRule(AutomationRule):
 class CategoryAutomation(_Strict):
     """At most one rule per trigger, as SuperOffice stores them."""
 
-    sale_registered: AutomationRule | SkipJsonSchema[None] = None
-    sale_sold: AutomationRule | SkipJsonSchema[None] = None
-    sale_lost: AutomationRule | SkipJsonSchema[None] = None
-    lead_status_changed: LeadStatusAutomationRule | SkipJsonSchema[None] = None
+    sale_registered: AutomationRule | SkipJsonSchema[None] = Field(
+        None, description="Update the company's category when a sale is registered."
+    )
+    sale_sold: AutomationRule | SkipJsonSchema[None] = Field(
+        None, description="Update the company's category when a sale is sold."
+    )
+    sale_lost: AutomationRule | SkipJsonSchema[None] = Field(
+        None, description="Update the company's category when a sale is lost."
+    )
+    lead_status_changed: LeadStatusAutomationRule | SkipJsonSchema[None] = Field(
+        None, description="Update the company's category when a contact's lead status is set to lead_status."
+    )
 
 
 TRIGGER_TO_API = {
@@ -157,10 +169,14 @@ class LeadDistribution(_Strict):
 
 
 class Marketing(_Strict):
+    """Marketing Premium options (Settings and maintenance > Marketing; flows)."""
+
     utm_tracking: bool | SkipJsonSchema[None] = Field(
         None, description='"Enable UTM data transfer on form submissions".'
     )
-    lead_distribution: LeadDistribution | SkipJsonSchema[None] = None
+    lead_distribution: LeadDistribution | SkipJsonSchema[None] = Field(
+        None, description='The "Distribute to owner" step of a lead-nurturing flow.'
+    )
 
 
 class Policy(_Strict):
@@ -181,11 +197,19 @@ class Config(_Strict):
     target: Annotated[str, Field(min_length=1)] | SkipJsonSchema[None] = Field(
         None, description="Default target, e.g. snapshot:tenant.json or superoffice:online/Cust12345."
     )
-    policy: Policy | SkipJsonSchema[None] = None
-    company_categories: CategoryList | SkipJsonSchema[None] = None
-    lead_statuses: LeadStatusList | SkipJsonSchema[None] = None
-    category_automation: CategoryAutomation | SkipJsonSchema[None] = None
-    marketing: Marketing | SkipJsonSchema[None] = None
+    policy: Policy | SkipJsonSchema[None] = Field(None, description="Safety rails for apply.")
+    company_categories: CategoryList | SkipJsonSchema[None] = Field(
+        None, description="The list Company – Category. Omitted: not managed."
+    )
+    lead_statuses: LeadStatusList | SkipJsonSchema[None] = Field(
+        None, description="The list Contact – Lead status. Omitted: not managed."
+    )
+    category_automation: CategoryAutomation | SkipJsonSchema[None] = Field(
+        None, description="Lead categorization (SuperOffice 11.7+): at most one rule per trigger."
+    )
+    marketing: Marketing | SkipJsonSchema[None] = Field(
+        None, description="Marketing Premium: UTM tracking and lead distribution."
+    )
 
 
 def renamed_from(item: Category | LeadStatus) -> list[str]:

@@ -42,6 +42,14 @@ def _get(obj, key, kind, where, default=None):
     return value
 
 
+def require_int(obj, key: str, where: str) -> int:
+    """A mandatory integer field (an id), or ShapeError."""
+    value = _get(obj, key, int, where)
+    if value is None:
+        raise ShapeError(f"{where}.{key}: missing")
+    return value
+
+
 def _ids(value, where) -> tuple[int, ...]:
     if value is None:
         return ()
@@ -193,6 +201,55 @@ def utm_from_preferences(prefs: list, where: str = "preferences") -> bool | None
         if spec.get("Section") == UTM_SECTION and spec.get("Key") == UTM_KEY:
             return pref_bool(pref.get("RawValue"))
     return None
+
+
+# -- shapes that only the Web API uses (the snapshot stores the simpler forms above) --------------
+
+def user_group_from_api(item: dict, where: str = "user group") -> NamedItem:
+    """GET /List/UserGroup/Items gives the name as "Value"; the snapshot stores "Name"."""
+    if isinstance(item, dict) and "Name" not in item and "Value" in item:
+        item = dict(item, Name=item["Value"])
+    return named_from_api(item, "Id", where)
+
+
+def associate_from_mdo(item: dict, where: str = "associate") -> NamedItem:
+    """An item of the MDO list "associate" (Id, Name, FullName, Deleted)."""
+    return named_from_api(item, "Id", where)
+
+
+def selected_ids(items, where: str) -> tuple[int, ...]:
+    """The ids of the Selected entries of a SelectableMDOListItem array, sorted."""
+    if not isinstance(items, list):
+        raise ShapeError(f"{where}: expected a list of SelectableMDOListItem")
+    ids = []
+    for i, entry in enumerate(items):
+        if _get(entry, "Selected", bool, f"{where}[{i}]", False):
+            ids.append(_get(entry, "Id", int, f"{where}[{i}]", 0))
+    return tuple(sorted(ids))
+
+
+def licenses_from_principal(principal: dict, where: str = "currentPrincipal") -> frozenset[str]:
+    """The licence names of GET /User/currentPrincipal (Licenses[].Name), lower-cased."""
+    names = set()
+    for i, lic in enumerate(_get(principal, "Licenses", list, where, [])):
+        name = _get(lic, "Name", str, f"{where}.Licenses[{i}]", "")
+        if name:
+            names.add(name.lower())
+    return frozenset(names)
+
+
+def utm_from_preference(pref, where: str = "preference") -> bool:
+    """One Preference carrier (GET /Preference/...): an unset value reads as off."""
+    if pref is None:
+        return False
+    raw = _get(pref, "RawValue", str, where, "")
+    return pref_bool(raw)
+
+
+def flow_from_email_flow(flow: dict, steps: list, where: str = "flow") -> Flow:
+    """An EmailFlow (Agents/Workflow/GetEmailFlow) with its steps fetched whole."""
+    doc = {"WorkflowId": _get(flow, "EmailFlowId", int, where), "Name": _get(flow, "Name", str, where, ""), "Steps": steps}
+    return flow_from_api(doc, where)
 
 
 # -- the whole tenant (snapshot documents) --------------------------------------------------------

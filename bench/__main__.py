@@ -1,0 +1,4 @@
+from bench.run import main
+import sys
+
+sys.exit(main())

@@ -1,0 +1,154 @@
+"""SuperOfficeBackend: the backend contract (leadconf/backends/base.py) over the Web API.
+
+Request budget (docs/superoffice-backend.md has the table):
+- read(): a fixed set of list reads, plus one GetCategoryEntity per category (plus its UserGroups
+  and Headings only when the Category list uses groups and headings), plus, with Marketing
+  Premium, one GetEmailFlow per flow and one GetWorkflowStep per Distribute-to-owner step.
+- read_item(): the one entity (and, for a category, its links when they apply).
+- write(): one write request (two more for a category's links, only when they change). The entity
+  sent is the one read by the read_item() just before (apply always calls it), else re-read here.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from leadconf.backends.superoffice import quirks
+from leadconf.backends.superoffice.answers import ALL, AUTOMATION_GET, STEP_GET, shape_errors
+from leadconf.backends.superoffice.client import ApiClient
+from leadconf.backends.superoffice.lock import target_lock
+from leadconf.backends.superoffice.reads import Reads
+from leadconf.backends.superoffice.target import Target
+from leadconf.backends.superoffice.writes import Writes
+from leadconf.model import api
+from leadconf.model.tenant import Tenant
+
+DEFAULT_WORKERS = 4  # concurrent per-category reads; they share the client and the rate limit
+
+
+class SuperOfficeBackend(Reads, Writes):
+    def __init__(self, target: Target, client: ApiClient, *, workers: int = DEFAULT_WORKERS, environ=None):
+        self._target = target
+        self._api = client
+        self._workers = max(1, int(workers))
+        self._environ = environ
+        self.description = target.description
+        # Raw entities from the last read_item(), consumed by the write() that follows it.
+        self._fresh: dict = {}
+        self._fresh_lock = threading.Lock()
+        self._status_list: int | None = None
+        self._use_links: bool | None = None
+        self._licenses: frozenset[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"SuperOfficeBackend({self.description!r})"
+
+    # -- the contract ---------------------------------------------------------------------------
+
+    def read(self) -> Tenant:
+        principal = self._principal()
+        licenses = self._licenses
+        status_list = self._lead_status_list(refresh=True)
+        self._uses_links(refresh=True)  # whether per-category links are read, below
+
+        items = self._get_list("/List/Category/Items", "the Company - Category list", params=ALL)
+        statuses = self._get_list(f"/List/{status_list}/Items", "the lead-status list", params=ALL)
+        groups = self._get_list("/List/UserGroup/Items", "the user-group list", params=ALL)
+        headings = self._get_list("/List/Category/Headings", "the Category list's headings")
+        associates = self._get_list("/MDOList/associate", "the associate list", params={"flat": "true"})
+        automation = self._automation_raw() or []
+        marketing = quirks.MARKETING_PREMIUM in licenses
+        utm = self._read_utm() if marketing else None
+        flow_items = self._get_list("/MDOList/emailflow", "the flow list", params={"flat": "true"}) if marketing else []
+
+        with shape_errors("the Company - Category list", "GET", "/List/Category/Items"):
+            wanted = [(api.require_int(x, "Id", f"category list[{i}]"), x.get("Name")) for i, x in enumerate(items)]
+        with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="leadconf-read") as pool:
+            categories = [c for c in pool.map(lambda w: self._read_category(*w), wanted) if c is not None]
+            flows = [f for f in pool.map(self._read_flow, flow_items) if f is not None]
+
+        with shape_errors("the lead-status list", "GET", f"/List/{status_list}/Items"):
+            lead_statuses = [api.lead_status_from_api(x, f"lead statuses[{i}]") for i, x in enumerate(statuses)]
+        with shape_errors("the user-group list", "GET", "/List/UserGroup/Items"):
+            user_groups = [api.user_group_from_api(x, f"user groups[{i}]") for i, x in enumerate(groups)]
+        with shape_errors("the Category list's headings", "GET", "/List/Category/Headings"):
+            heading_items = [api.named_from_api(x, "HeadingId", f"headings[{i}]") for i, x in enumerate(headings)]
+        with shape_errors("the associate list", "GET", "/MDOList/associate"):
+            associate_items = [api.associate_from_mdo(x, f"associates[{i}]") for i, x in enumerate(associates)]
+        with shape_errors("category automation", "POST", AUTOMATION_GET):
+            rules = [api.automation_from_api(x, f"automation[{i}]") for i, x in enumerate(automation)]
+
+        context = principal.get("DatabaseContextIdentifier")
+        return Tenant(
+            categories=[c[0] for c in categories],
+            lead_statuses=lead_statuses,
+            user_groups=user_groups,
+            headings=heading_items,
+            associates=associate_items,
+            automation=rules,
+            utm_tracking=utm,
+            flows=flows,
+            licenses=licenses,
+            context=context if isinstance(context, str) and context else self._target.cust,
+        )
+
+    def read_item(self, kind, key):
+        if kind == "category":
+            got = self._read_category(key, None)
+            self._remember(("category", key), got[1:] if got else None)
+            return got[0] if got else None
+        if kind == "lead_status":
+            raw = self._get_status_raw(key)
+            self._remember(("lead_status", key), raw)
+            label = f"lead status {raw.get('Name')!r}" if raw else ""
+            with shape_errors(label, "GET", f"/List/{self._lead_status_list()}/Items/{key}"):
+                return api.lead_status_from_api(raw, label) if raw else None
+        if kind == "category_automation":
+            rules = self._automation_raw()
+            self._remember(("category_automation", None), rules)
+            for entry in rules or []:
+                if isinstance(entry, dict) and entry.get("TriggerType") == key:
+                    with shape_errors(f"category automation {key!r}", "POST", AUTOMATION_GET):
+                        return api.automation_from_api(entry, f"category automation {key!r}")
+            return None
+        if kind == "utm_tracking":
+            self._principal()
+            return self._read_utm() if quirks.MARKETING_PREMIUM in self._licenses else None
+        if kind == "lead_distribution":
+            raw = self._get_step_raw(key)
+            self._remember(("lead_distribution", key), raw)
+            if raw is None or raw.get("StepType") != quirks.DISTRIBUTE_STEP:
+                return None
+            label = f"lead distribution step {key}"
+            with shape_errors(label, "POST", STEP_GET):
+                return api.distribute_step_from_api(raw, label)
+        raise ValueError(f"unknown kind {kind!r}")
+
+    def write(self, kind, item):
+        writer = {
+            "category": self._write_category,
+            "lead_status": self._write_lead_status,
+            "category_automation": self._write_automation,
+            "utm_tracking": self._write_utm,
+            "lead_distribution": self._write_distribution,
+        }.get(kind)
+        if writer is None:
+            raise ValueError(f"unknown kind {kind!r}")
+        return writer(item)
+
+    def lock(self):
+        return target_lock(self.description, self._environ)
+
+    def close(self) -> None:
+        self._api.close()
+
+    # -- the read_item -> write hand-over -------------------------------------------------------
+
+    def _remember(self, key, value):
+        with self._fresh_lock:
+            self._fresh[key] = value
+
+    def _take(self, key):
+        with self._fresh_lock:
+            return self._fresh.pop(key, None)

@@ -1,0 +1,124 @@
+"""The reading half of SuperOfficeBackend: each part of the tenant, as raw JSON and as model items."""
+
+from __future__ import annotations
+
+from leadconf.backends.superoffice import quirks
+from leadconf.backends.superoffice.answers import (
+    ALL,
+    AUTOMATION_GET,
+    CATEGORY_GET,
+    FLOW_GET,
+    STEP_GET,
+    UTM_PATH,
+    expect_dict,
+    expect_list,
+    shape_errors,
+)
+from leadconf.backends.superoffice.client import MISSING
+from leadconf.errors import TargetError
+from leadconf.model import api
+
+
+class Reads:
+    """Needs self._api (ApiClient), self._target, and the caches set up by SuperOfficeBackend."""
+
+    def _get_list(self, path, item, params=None) -> list:
+        return expect_list(self._api.get(path, params=params, item=item), item, "GET", path)
+
+    def _principal(self) -> dict:
+        path = "/User/currentPrincipal"
+        principal = expect_dict(self._api.get(path, item="the current user"), "the current user", "GET", path)
+        with shape_errors("the current user", "GET", path):
+            self._licenses = api.licenses_from_principal(principal)
+        return principal
+
+    def _lead_status_list(self, refresh=False) -> int:
+        if self._status_list is None or refresh:
+            lists = self._get_list("/List", "the list of lists", params=ALL)
+            found = quirks.find_lead_status_list(lists)
+            if not isinstance(found, int) or isinstance(found, bool):
+                raise TargetError(
+                    f"{self.description}: GET /List shows no lead-status list (lead status needs SuperOffice 11.4 or later)"
+                )
+            self._status_list = found
+        return self._status_list
+
+    def _uses_links(self, refresh=False) -> bool:
+        if self._use_links is None or refresh:
+            path = "/List/Category"
+            entity = expect_dict(self._api.get(path, item="the Company - Category list"), "the Company - Category list", "GET", path)
+            self._use_links = bool(entity.get("UseGroupsAndHeadings"))
+        return self._use_links
+
+    def _get_category_raw(self, cid, label):
+        raw = self._api.post(CATEGORY_GET, params={"categoryEntityId": cid}, item=label, idempotent=True, missing_ok=True)
+        if raw is MISSING or raw is None:
+            return None
+        return expect_dict(raw, label, "POST", CATEGORY_GET)
+
+    def _read_category(self, cid, name):
+        """(Category, raw entity, raw user groups, raw headings), or None when it is gone."""
+        label = f"category {name!r}" if name else f"category {cid}"
+        raw = self._get_category_raw(cid, label)
+        if raw is None:
+            return None
+        if isinstance(raw.get("Name"), str):
+            label = f"category {raw['Name']!r}"
+        groups = heads = None
+        if self._uses_links():
+            groups = self._get_list(f"/List/Category/Items/{cid}/UserGroups", label)
+            heads = self._get_list(f"/List/Category/Items/{cid}/Headings", label)
+        with shape_errors(label, "POST", CATEGORY_GET):
+            category = api.category_from_api(
+                raw, label,
+                list(api.selected_ids(groups, f"{label}.UserGroups")) if groups is not None else None,
+                list(api.selected_ids(heads, f"{label}.Headings")) if heads is not None else None,
+            )
+        return category, raw, groups, heads
+
+    def _get_status_raw(self, sid):
+        path = f"/List/{self._lead_status_list()}/Items/{sid}"
+        raw = self._api.get(path, item=f"lead status {sid}", missing_ok=True)
+        if raw is MISSING or raw is None:
+            return None
+        return expect_dict(raw, f"lead status {sid}", "GET", path)
+
+    def _automation_raw(self):
+        """The automation settings as read, or None for a tenant without the agent method (U4)."""
+        rules = self._api.post(AUTOMATION_GET, item="category automation", idempotent=True, missing_ok=True)
+        if rules is MISSING:
+            return None
+        return expect_list(rules if rules is not None else [], "category automation", "POST", AUTOMATION_GET)
+
+    def _read_utm(self) -> bool:
+        label = "UTM tracking (preference Mailing/EnableUTMSaving)"
+        pref = self._api.get(UTM_PATH, item=label, missing_ok=True)
+        if pref is MISSING:
+            return False
+        with shape_errors(label, "GET", UTM_PATH):
+            return api.utm_from_preference(pref, label)
+
+    def _get_step_raw(self, step_id):
+        label = f"lead distribution step {step_id}"
+        raw = self._api.post(STEP_GET, json={"WorkflowStepId": step_id}, item=label, idempotent=True, missing_ok=True)
+        if raw is MISSING or raw is None:
+            return None
+        return expect_dict(raw, label, "POST", STEP_GET)
+
+    def _read_flow(self, mdo_item):
+        with shape_errors("the flow list", "GET", "/MDOList/emailflow"):
+            fid = api.require_int(mdo_item, "Id", "flow list item")
+        label = f"flow {mdo_item.get('Name')!r}"
+        flow = self._api.post(FLOW_GET, params={"emailFlowId": fid}, item=label, idempotent=True, missing_ok=True)
+        if flow is MISSING or flow is None:
+            return None
+        flow = expect_dict(flow, label, "POST", FLOW_GET)
+        steps = []
+        for step in flow.get("Steps") or []:
+            if isinstance(step, dict) and step.get("StepType") == quirks.DISTRIBUTE_STEP:
+                # GetEmailFlow documents only the step's base fields (U8): fetch it whole
+                steps.append(self._get_step_raw(step.get("WorkflowStepId")) or step)
+        with shape_errors(label, "POST", FLOW_GET):
+            return api.flow_from_email_flow(flow, steps, label)
+
+    # -- the read_item -> write hand-over -------------------------------------------------------

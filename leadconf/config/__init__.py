@@ -1,0 +1,1 @@
+"""The configuration language: YAML in (`loader.load_config`), a typed, validated model out."""

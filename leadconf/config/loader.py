@@ -1,0 +1,356 @@
+"""The one way a configuration is read: files -> YAML -> ${VARS} -> merge -> schema -> model -> rules.
+
+Every problem found on the way is collected and raised together as one `ConfigError`, each
+diagnostic located at `file:line:col`. Positions are looked up only when asked for (an error, a
+plan line), by walking the YAML node trees kept from parsing; nothing is precomputed per value.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from leadconf.config import rules, schema, yamlpos
+from leadconf.config.models import Config
+from leadconf.config.schema import dotted
+from leadconf.errors import ConfigError, Diagnostic
+
+LIST_SECTIONS = ("company_categories", "lead_statuses")
+ENV_RULE = "LC009"
+MERGE_RULE = "LC101"
+
+# Above this much YAML, the parsed config is frozen out of the GC's sight after loading: later
+# collections (plan, diff) would otherwise rescan it again and again.
+_FREEZE_BYTES = 1 << 20
+
+
+# -- positions ------------------------------------------------------------------------------------
+
+class _Sources:
+    """Maps a path of the merged data back to the file, line and column that wrote it."""
+
+    __slots__ = ("docs", "segments")
+
+    def __init__(self, docs: list[tuple[str, Any]], segments: dict[str, tuple[list[int], list[int]]]):
+        self.docs = docs  # (file name, YAML root node), in merge order
+        # list section -> (merged start index of each file's items, that file's index in docs)
+        self.segments = segments
+
+    def _resolve(self, path: tuple):
+        """(file, root, path within that file) of the file that gave the value at `path`."""
+        if len(path) >= 3 and path[0] in self.segments and path[1] == "items" and isinstance(path[2], int):
+            starts, owners = self.segments[path[0]]
+            i = bisect.bisect_right(starts, path[2]) - 1
+            if i >= 0:
+                name, root = self.docs[owners[i]]
+                return name, root, (path[0], "items", path[2] - starts[i]) + path[3:]
+        best = None
+        for name, root in self.docs:
+            depth = yamlpos.walk(root, path)[1]
+            if depth == len(path):
+                return name, root, path
+            if best is None or depth > best[0]:
+                best = (depth, name, root)
+        return best[1], best[2], path
+
+    def where(self, path: tuple) -> tuple[str, int, int] | None:
+        if not self.docs:
+            return None
+        name, root, local = self._resolve(tuple(path))
+        return (name, *yamlpos.position(yamlpos.walk(root, local)[0]))
+
+    def where_key(self, path: tuple, key: str) -> tuple[str, int, int] | None:
+        """Position of the key itself (to point at an unknown key)."""
+        if not self.docs:
+            return None
+        name, root, local = self._resolve(tuple(path) + (key,))
+        node = yamlpos.key_node_at(root, local[:-1], key) or yamlpos.walk(root, local)[0]
+        return (name, *yamlpos.position(node))
+
+
+@dataclass
+class LoadedConfig:
+    config: Config  # merged and validated
+    files: list[str]  # the files read, in order
+    digest: str  # sha256 over the files' bytes, in order
+    warnings: list[Diagnostic] = field(default_factory=list)
+    _sources: _Sources | None = field(default=None, repr=False, compare=False)
+
+    def where(self, path: tuple) -> tuple[str, int, int] | None:
+        """(file, line, col) of the value at a path of the merged data, e.g.
+        ("company_categories", "items", 3, "name"); the deepest existing value if the path ends early."""
+        return self._sources.where(tuple(path)) if self._sources is not None else None
+
+    def source(self, path: tuple) -> str | None:
+        """The same as "file:line", for plan changes."""
+        loc = self.where(path)
+        return f"{loc[0]}:{loc[1]}" if loc else None
+
+    def diagnostic(self, path: tuple, rule: str, message: str, severity: str = "error") -> Diagnostic:
+        loc = self.where(path)
+        if loc is None:
+            return Diagnostic(message, rule, severity=severity)
+        return Diagnostic(message, rule, loc[0], loc[1], loc[2], severity)
+
+
+# -- files ----------------------------------------------------------------------------------------
+
+def _expand(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
+    """Files to read: a directory stands for its *.yaml / *.yml files, sorted by name."""
+    files: list[str] = []
+    problems: list[Diagnostic] = []
+    seen: set[str] = set()
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            names = sorted(
+                n for n in os.listdir(path)
+                if n.endswith((".yaml", ".yml")) and not n.startswith(".") and os.path.isfile(os.path.join(path, n))
+            )
+            if not names:
+                problems.append(Diagnostic("the directory holds no *.yaml or *.yml files", "LC001", path))
+            candidates = [os.path.join(path, n) for n in names]
+        else:
+            candidates = [path]
+        for candidate in candidates:
+            real = os.path.realpath(candidate)
+            if real not in seen:  # the same file named twice (a file and its directory) is read once
+                seen.add(real)
+                files.append(candidate)
+    return files, problems
+
+
+def _read(path: str) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise _FileProblem("no such file") from None
+    except IsADirectoryError:
+        raise _FileProblem("is a directory") from None
+    except OSError as exc:
+        raise _FileProblem(f"cannot be read: {exc.strerror or exc}") from None
+
+
+class _FileProblem(Exception):
+    pass
+
+
+# -- ${VARIABLES} ---------------------------------------------------------------------------------
+
+_REF = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)(?P<close>\})?")
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _EnvProblem(Exception):
+    pass
+
+
+def _expand_string(value: str, env: Mapping[str, str]) -> str:
+    def replace(match: re.Match) -> str:
+        if match.group() == "$${":
+            return "${"
+        body = match["body"]
+        if match["close"] is None:
+            raise _EnvProblem("'${' without a closing '}' (write $${ for a literal ${)")
+        name, sep, default = body.partition(":-")
+        if not _VAR_NAME.fullmatch(name) or "${" in default:
+            raise _EnvProblem(
+                f"'${{{body}}}' is not a variable reference: write ${{NAME}} or ${{NAME:-default}} "
+                "(no nesting), or $${ for a literal ${")
+        got = env.get(name)
+        if got is None or (sep and got == ""):
+            if sep:
+                return default
+            raise _EnvProblem(f"environment variable {name} is not set (give a default with ${{{name}:-value}})")
+        return got
+
+    return _REF.sub(replace, value)
+
+
+def _substitute(data: dict, env: Mapping[str, str]) -> list[tuple[tuple, str]]:
+    """Expand ${VARS} in every string value (never in keys), in place. Returns (path, problem)s."""
+    problems: list[tuple[tuple, str]] = []
+    done: set[int] = set()  # aliased containers are shared: expand each once ($${ must unescape once)
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        container, path = stack.pop()
+        if id(container) in done:
+            continue
+        done.add(id(container))
+        pairs = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, value in list(pairs):
+            if isinstance(value, str):
+                if "$" in value:
+                    try:
+                        container[key] = _expand_string(value, env)
+                    except _EnvProblem as exc:
+                        problems.append((path + (key,), str(exc)))
+            elif isinstance(value, (dict, list)):
+                stack.append((value, path + (key,)))
+    return problems
+
+
+# -- merging --------------------------------------------------------------------------------------
+
+def _short(value: Any) -> str:
+    text = str(value).lower() if isinstance(value, bool) or value is None else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _merge(names: list[str], docs: list[yamlpos.Document]):
+    """Merge the files' data: sections merge key by key, `items` lists concatenate in file order,
+    and any other value given by several files must be the same in each."""
+    if len(docs) == 1:
+        data = docs[0].data
+        segments = {s: ([0], [0]) for s in LIST_SECTIONS if isinstance(data.get(s), dict)}
+        return data, segments, []
+    merged: dict = {}
+    segments: dict[str, tuple[list[int], list[int]]] = {}
+    conflicts: list[tuple[int, tuple]] = []
+    for idx, doc in enumerate(docs):
+        for key, value in doc.data.items():
+            if key not in merged:
+                # copies, so that merging never changes a file's own data
+                merged[key] = {k: list(v) if isinstance(v, list) else v for k, v in value.items()} if isinstance(value, dict) else value
+                if key in LIST_SECTIONS and isinstance(value, dict) and isinstance(value.get("items"), list):
+                    segments[key] = ([0], [idx])
+                continue
+            target = merged[key]
+            if not (isinstance(target, dict) and isinstance(value, dict)):
+                if target != value:
+                    conflicts.append((idx, (key,)))
+                continue
+            for sub, sub_value in value.items():
+                if sub not in target:
+                    target[sub] = list(sub_value) if isinstance(sub_value, list) else sub_value
+                    if key in LIST_SECTIONS and sub == "items" and isinstance(sub_value, list):
+                        segments[key] = ([0], [idx])
+                elif key in LIST_SECTIONS and sub == "items" and isinstance(target[sub], list) and isinstance(sub_value, list):
+                    starts, owners = segments[key]
+                    starts.append(len(target[sub]))
+                    owners.append(idx)
+                    target[sub].extend(sub_value)
+                elif target[sub] != sub_value:
+                    conflicts.append((idx, (key, sub)))
+    problems = []
+    for idx, path in conflicts:
+        first = next(i for i in range(idx) if _has(docs[i].data, path))
+        there = _at(names[first], docs[first].root, path)
+        mine, theirs = _value_at(docs[idx].data, path), _value_at(docs[first].data, path)
+        place = f"{there[0]}:{there[1]}:{there[2]}"
+        if isinstance(mine, (dict, list)) or isinstance(theirs, (dict, list)):
+            what = f"{dotted(path)} is also given in {place}, differently"
+        else:
+            what = f"{dotted(path)}: {_short(mine)} here but {_short(theirs)} in {place}"
+        problems.append(Diagnostic(
+            f"{what}; files must agree on the values they share",
+            MERGE_RULE, *_at(names[idx], docs[idx].root, path)))
+    return merged, segments, problems
+
+
+def _has(data, path: tuple) -> bool:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True
+
+
+def _value_at(data, path: tuple):
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _at(name: str, root, path: tuple) -> tuple[str, int, int]:
+    node, _ = yamlpos.walk(root, path)
+    return (name, *yamlpos.position(node))
+
+
+# -- the pipeline ---------------------------------------------------------------------------------
+
+def _sort_key(files: list[str]):
+    order = {name: i for i, name in enumerate(files)}
+
+    def key(d: Diagnostic):
+        return (order.get(d.file, len(order)) if d.file else len(order) + 1, d.file or "", d.line or 0, d.column or 0, d.rule)
+
+    return key
+
+
+def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Read, merge and validate configuration files (or directories of them).
+
+    Raises ConfigError with every error found, sorted by file and line; warnings of a valid
+    configuration are on the result.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    env = os.environ if env is None else env
+    files, problems = _expand(paths)
+    if not files and not problems:
+        problems.append(Diagnostic("no configuration file given", "LC001"))
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # the parser builds many objects and no cycles: GC passes only cost (superlinear)
+    try:
+        loaded, total_bytes = _load(files, env, problems)
+    except RecursionError:
+        raise ConfigError([Diagnostic("the document is nested too deeply", "LC003", files[0] if files else None, 1, 1)]) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if total_bytes > _FREEZE_BYTES:
+        gc.freeze()
+    return loaded
+
+
+def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
+    digest = hashlib.sha256()
+    docs: list[yamlpos.Document] = []
+    names: list[str] = []
+    total = 0
+    for name in files:
+        try:
+            raw = _read(name)
+        except _FileProblem as exc:
+            problems.append(Diagnostic(str(exc), "LC001", name))
+            continue
+        total += len(raw)
+        digest.update(len(raw).to_bytes(8, "big"))
+        digest.update(raw)
+        try:
+            doc = yamlpos.load(raw)
+        except yamlpos.YamlLoadError as exc:
+            problems.extend(Diagnostic(p.message, p.rule, name, p.line, p.column) for p in exc.problems)
+            continue
+        if b"${" in raw:
+            for path, message in _substitute(doc.data, env):
+                problems.append(Diagnostic(message, ENV_RULE, *_at(name, doc.root, path)))
+        docs.append(doc)
+        names.append(name)
+    sort_key = _sort_key(files)
+    if problems:
+        raise ConfigError(sorted(problems, key=sort_key))
+
+    data, segments, problems = _merge(names, docs)
+    sources = _Sources([(n, d.root) for n, d in zip(names, docs)], segments)
+
+    config, schema_problems = schema.validate(data, sources)
+    problems.extend(schema_problems)
+    if config is None:
+        raise ConfigError(sorted(problems, key=sort_key))
+
+    # The rules also run after a merge conflict: the merged config (first file wins) is still
+    # well-formed, and an item defined in two files is best reported in the same run.
+    loaded = LoadedConfig(config, list(files), digest.hexdigest(), [], sources)
+    problems.extend(rules.check_config(loaded))
+    if any(d.severity == "error" for d in problems):
+        raise ConfigError(sorted(problems, key=sort_key))
+    loaded.warnings = sorted(problems, key=sort_key)
+    return loaded, total

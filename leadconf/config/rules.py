@@ -1,0 +1,437 @@
+"""The product's rules: what SuperOffice requires that a schema cannot say.
+
+`check_config` runs on a schema-valid config alone (LC1xx). `check_against_tenant` adds the rules
+that need the tenant's current state (LC2xx); it is pure, so plan can run it on what it has read.
+Every rule id is documented in docs/rules.md; ids never change meaning.
+
+"Names" compare as SuperOffice compares them: ignoring case and surrounding white space
+(`models.name_key`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from leadconf.config.models import (
+    GROUP_TO_API,
+    Category,
+    Config,
+    LeadStatus,
+    name_key,
+    renamed_from,
+)
+from leadconf.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from leadconf.config.loader import LoadedConfig
+    from leadconf.model.tenant import Tenant
+
+CATS = "company_categories"
+STATUSES = "lead_statuses"
+POTENTIAL = "potential_customer"
+OPEN = "open"  # name_key of the lead status that SuperOffice gives every new lead
+
+TRIGGERS = ("sale_registered", "sale_sold", "sale_lost", "lead_status_changed")
+
+
+class _Report:
+    """Collects diagnostics, located through the loaded config's lazy position lookup."""
+
+    def __init__(self, loaded: "LoadedConfig"):
+        self.loaded = loaded
+        self.found: list[Diagnostic] = []
+
+    def error(self, rule: str, path: tuple, message: str):
+        self.found.append(self.loaded.diagnostic(path, rule, message))
+
+    def warning(self, rule: str, path: tuple, message: str):
+        self.found.append(self.loaded.diagnostic(path, rule, message, "warning"))
+
+    def place(self, path: tuple) -> str:
+        loc = self.loaded.where(path)
+        return f"{loc[0]}:{loc[1]}" if loc else "elsewhere"
+
+
+# -- config rules (LC1xx) -------------------------------------------------------------------------
+
+def check_config(loaded: "LoadedConfig") -> list[Diagnostic]:
+    report = _Report(loaded)
+    config = loaded.config
+    if config.company_categories is not None:
+        _names(report, CATS, config.company_categories.items, "category")
+        _lead_status_groups(report, config)
+    if config.lead_statuses is not None:
+        _names(report, STATUSES, config.lead_statuses.items, "lead status")
+        _open_status(report, config)
+    _lead_enabled_category(report, config)
+    _automation(report, config)
+    _references(report, config)
+    return report.found
+
+
+def _names(report: _Report, section: str, items: list[Category] | list[LeadStatus], what: str):
+    """LC104-LC105, LC112-LC113: names unique within the list (renamed_from included), not blank."""
+    taken: dict[str, tuple[tuple, str]] = {}  # name_key -> (path, "name" or "renamed_from")
+    for i, item in enumerate(items):
+        path = (section, "items", i)
+        key = name_key(item.name)
+        if not key:
+            report.error("LC112", path + ("name",), f"the {what} name is blank")
+            continue
+        if item.name != item.name.strip():
+            report.warning("LC113", path + ("name",),
+                           f"{what} name {item.name!r} has leading or trailing white space; SuperOffice ignores it "
+                           "when matching names")
+        first = taken.get(key)
+        if first is None:
+            taken[key] = (path, "name")
+        elif first[1] == "name":
+            report.error("LC104", path + ("name",),
+                         f"{what} {item.name.strip()!r} is defined twice: here and at {report.place(first[0])} "
+                         "(names are unique ignoring case)")
+        else:
+            report.error("LC104", path + ("name",),
+                         f"{what} {item.name.strip()!r} is also the earlier name (renamed_from) of the {what} at "
+                         f"{report.place(first[0])}")
+        old_names = renamed_from(item)
+        for j, old in enumerate(old_names):
+            old_path = path + ("renamed_from",) + ((j,) if isinstance(item.renamed_from, list) else ())
+            old_key = name_key(old)
+            if not old_key:
+                report.error("LC112", old_path, "renamed_from holds a blank name")
+                continue
+            if old_key == key:
+                report.error("LC105", old_path,
+                             f"{what} {item.name.strip()!r} is renamed from itself; names match ignoring case and "
+                             "white space, so write the new spelling as the name and drop renamed_from")
+                continue
+            first = taken.get(old_key)
+            if first is None:
+                taken[old_key] = (path, "renamed_from")
+            elif first[0] == path:
+                report.error("LC104", old_path, f"renamed_from names {old.strip()!r} twice")
+            elif first[1] == "name":
+                report.error("LC104", old_path,
+                             f"renamed_from {old.strip()!r} is the name of another {what} "
+                             f"(at {report.place(first[0])}); one item cannot take over another's name")
+            else:
+                report.error("LC104", old_path,
+                             f"two {what} items are renamed from {old.strip()!r}: this one and the one at "
+                             f"{report.place(first[0])}")
+
+
+def _lead_status_groups(report: _Report, config: Config):
+    """LC102: only a potential_customer category may enable lead status."""
+    for i, cat in enumerate(config.company_categories.items):
+        if cat.lead_status and cat.group is not None and cat.group != POTENTIAL and not cat.deleted:
+            report.error("LC102", (CATS, "items", i, "lead_status"),
+                         f"category {cat.name.strip()!r} is in group {cat.group}: only potential_customer "
+                         "categories can enable lead status")
+
+
+def _lead_enabled_category(report: _Report, config: Config):
+    """LC103: with lead statuses in play, some potential_customer category must enable lead status."""
+    cats = config.company_categories
+    if not _lead_status_in_play(config) or cats is None:
+        return
+    possible = any(
+        not c.deleted and c.group in (None, POTENTIAL) and c.lead_status in (None, True) for c in cats.items
+    )
+    if possible:
+        return  # definitely there, or it depends on what the tenant holds (checked at plan time)
+    message = ("no potential_customer category has lead status enabled, so no company can carry a lead "
+               "status (step 1 of setting up lead management)")
+    if cats.prune:
+        report.error("LC103", (CATS, "prune"), message + "; the list is pruned, so none will be left")
+    else:
+        report.warning("LC103", (CATS,), message + " here; the tenant must hold one (checked at plan time)")
+
+
+def _lead_status_in_play(config: Config) -> bool:
+    cats = config.company_categories
+    return config.lead_statuses is not None or (
+        cats is not None and any(c.lead_status and not c.deleted for c in cats.items)
+    )
+
+
+def _open_status(report: _Report, config: Config):
+    """LC106-LC107: "Open" is the default status of every new lead."""
+    statuses = config.lead_statuses
+    listed = False
+    for i, status in enumerate(statuses.items):
+        path = (STATUSES, "items", i)
+        if name_key(status.name) == OPEN:
+            listed = True
+            if status.deleted:
+                report.error("LC106", path + ("deleted",),
+                             "lead status 'Open' cannot be deleted: SuperOffice gives it to every new lead")
+        for j, old in enumerate(renamed_from(status)):
+            if name_key(old) == OPEN and name_key(status.name) != OPEN:
+                listed = True
+                old_path = path + ("renamed_from",) + ((j,) if isinstance(status.renamed_from, list) else ())
+                if status.deleted:
+                    report.error("LC106", path + ("deleted",),
+                                 "this lead status was 'Open', which cannot be deleted: SuperOffice gives it to every new lead")
+                else:
+                    report.warning("LC107", old_path,
+                                   f"renames 'Open', the status of every new lead, to {status.name.strip()!r}: "
+                                   "check that SuperOffice still gives new leads this status")
+    if statuses.prune and not listed:
+        report.error("LC106", (STATUSES, "prune"),
+                     "prune: true would delete the lead status 'Open' (the status of every new lead): "
+                     "list it under items")
+
+
+def _automation(report: _Report, config: Config):
+    """LC108-LC111: what category_automation names must exist, not be deleted, and be given when enabled."""
+    auto = config.category_automation
+    if auto is None:
+        return
+    for trigger in TRIGGERS:
+        rule = getattr(auto, trigger)
+        if rule is None:
+            continue
+        path = ("category_automation", trigger)
+        if rule.enabled and rule.category is None:
+            report.error("LC111", path, f"{trigger} is enabled but names no category (category: ...)")
+        if trigger == "lead_status_changed" and rule.enabled and rule.lead_status is None:
+            report.error("LC111", path, "lead_status_changed is enabled but names no lead status (lead_status: ...)")
+        if rule.category is not None:
+            _named(report, config.company_categories, CATS, rule.category, path + ("category",), "category")
+        if trigger == "lead_status_changed" and rule.lead_status is not None:
+            _named(report, config.lead_statuses, STATUSES, rule.lead_status, path + ("lead_status",), "lead status")
+
+
+def _named(report: _Report, section, section_key: str, name: str, path: tuple, what: str):
+    key = name_key(name)
+    if not key:
+        report.error("LC112", path, f"the {what} name is blank")
+        return
+    if section is None:
+        return  # the list is not managed here: checked against the tenant at plan time
+    for i, item in enumerate(section.items):
+        if name_key(item.name) == key:
+            if item.deleted:
+                report.error("LC110", path,
+                             f"category automation names the {what} {name.strip()!r}, which is deleted "
+                             f"at {report.place((section_key, 'items', i))}")
+            return
+    rule = "LC108" if section_key == CATS else "LC109"
+    renamed = next((it for it in section.items if key in {name_key(n) for n in renamed_from(it)}), None)
+    hint = f"; it is renamed to {renamed.name.strip()!r}" if renamed is not None else ""
+    report.error(rule, path, f"category automation names the {what} {name.strip()!r}, which is not in {section_key}{hint}")
+
+
+def _references(report: _Report, config: Config):
+    """LC112, LC114-LC115: names of user groups, headings and associates; lead distribution."""
+    if config.company_categories is not None:
+        for i, cat in enumerate(config.company_categories.items):
+            for field in ("visible_for", "headings"):
+                _name_list(report, getattr(cat, field), (CATS, "items", i, field))
+    dist = config.marketing.lead_distribution if config.marketing is not None else None
+    if dist is None:
+        return
+    path = ("marketing", "lead_distribution")
+    if not name_key(dist.flow):
+        report.error("LC112", path + ("flow",), "the flow name is blank")
+    _name_list(report, dist.associates, path + ("associates",))
+    _name_list(report, dist.user_groups, path + ("user_groups",))
+    if dist.fallback is not None and not name_key(dist.fallback):
+        report.error("LC112", path + ("fallback",), "the fallback associate's name is blank")
+    if dist.associates == [] and dist.user_groups == []:
+        report.error("LC114", path,
+                     "lead_distribution names no associates and no user groups: there is no one to distribute to")
+
+
+def _name_list(report: _Report, names: list[str] | None, path: tuple):
+    if not names:
+        return
+    seen: set[str] = set()
+    for j, name in enumerate(names):
+        key = name_key(name)
+        if not key:
+            report.error("LC112", path + (j,), "blank name")
+        elif key in seen:
+            report.warning("LC115", path + (j,), f"{name.strip()!r} is listed twice")
+        seen.add(key)
+
+
+# -- rules against the tenant (LC2xx) -------------------------------------------------------------
+
+def _index(items: Iterable, *, live_only: bool = False) -> dict:
+    out = {}
+    for item in items:
+        if live_only and getattr(item, "deleted", False):
+            continue
+        out.setdefault(name_key(item.name), item)
+    return out
+
+
+def _match(item, live: dict):
+    """The live item a config item stands for: by its name, else by an earlier name."""
+    found = live.get(name_key(item.name))
+    if found is not None:
+        return found
+    for old in renamed_from(item):
+        found = live.get(name_key(old))
+        if found is not None:
+            return found
+    return None
+
+
+def _resulting_categories(config: Config, tenant: "Tenant"):
+    """(name_key, group API string, lead enabled, deleted, config index or None) of every category
+    the tenant would hold after an apply: live items matched by name with the managed fields applied."""
+    cats = config.company_categories
+    live = _index(tenant.categories)
+    result = []
+    matched: set[int] = set()
+    for i, item in enumerate(cats.items if cats is not None else ()):
+        current = _match(item, live)
+        if current is not None:
+            matched.add(id(current))
+        group = GROUP_TO_API[item.group] if item.group is not None else (current.group if current else "Unknown")
+        lead = item.lead_status if item.lead_status is not None else (current.enable_lead_status if current else False)
+        result.append((name_key(item.name), group, lead, item.deleted, i))
+    for current in tenant.categories:
+        if id(current) in matched:
+            continue
+        deleted = current.deleted or bool(cats is not None and cats.prune)
+        result.append((name_key(current.name), current.group, current.enable_lead_status, deleted, None))
+    return result
+
+
+def check_against_tenant(loaded: "LoadedConfig", tenant: "Tenant") -> list[Diagnostic]:
+    """The rules that need the tenant's current state. Pure: reads the two arguments only."""
+    report = _Report(loaded)
+    config = loaded.config
+    cats = _resulting_categories(config, tenant)
+    _tenant_lead_groups(report, config, cats)
+    _tenant_lead_enabled(report, config, cats)
+    _tenant_automation(report, config, tenant)
+    _tenant_licences(report, config, tenant)
+    _tenant_references(report, config, tenant)
+    return report.found
+
+
+def _tenant_lead_groups(report: _Report, config: Config, cats):
+    """LC201: a category the config touches would end up lead-enabled outside PotentialCustomer."""
+    for key, group, lead, deleted, index in cats:
+        if index is None or deleted or not lead or group == "PotentialCustomer":
+            continue
+        item = config.company_categories.items[index]
+        if item.group is not None and item.lead_status is not None:
+            continue  # both written in the config: LC102's business
+        if item.group is None and item.lead_status is None:
+            continue  # the config leaves both as they are
+        if item.group is None:
+            report.error("LC201", (CATS, "items", index, "lead_status"),
+                         f"category {item.name.strip()!r} is in group {group} in the tenant (group: is not managed "
+                         "here), so it cannot enable lead status; add group: potential_customer")
+        else:
+            report.error("LC201", (CATS, "items", index, "group"),
+                         f"category {item.name.strip()!r} has lead status enabled in the tenant (lead_status: is "
+                         f"not managed here), which group {item.group} does not allow; add lead_status: false")
+
+
+def _tenant_lead_enabled(report: _Report, config: Config, cats):
+    """LC202: the tenant would hold no potential_customer category with lead status enabled."""
+    if not _lead_status_in_play(config):
+        return
+    if any(lead and not deleted and group == "PotentialCustomer" for _k, group, lead, deleted, _i in cats):
+        return
+    path = (CATS,) if config.company_categories is not None else (STATUSES,)
+    report.error("LC202", path,
+                 "after apply, no potential_customer category would have lead status enabled, so no company "
+                 "could carry a lead status; enable it on one (group: potential_customer, lead_status: true)")
+
+
+def _tenant_automation(report: _Report, config: Config, tenant: "Tenant"):
+    """LC203-LC204: names in category_automation exist in the tenant when the config does not list them."""
+    auto = config.category_automation
+    if auto is None:
+        return
+    live_cats = _index(tenant.categories, live_only=True)
+    live_statuses = _index(tenant.lead_statuses, live_only=True)
+    for trigger in TRIGGERS:
+        rule = getattr(auto, trigger)
+        if rule is None:
+            continue
+        path = ("category_automation", trigger)
+        if rule.category is not None and config.company_categories is None and name_key(rule.category) not in live_cats:
+            report.error("LC203", path + ("category",),
+                         f"category automation names the category {rule.category.strip()!r}, which the tenant does "
+                         "not have (or has deleted)")
+        status = getattr(rule, "lead_status", None)
+        if status is not None and config.lead_statuses is None and name_key(status) not in live_statuses:
+            report.error("LC204", path + ("lead_status",),
+                         f"category automation names the lead status {status.strip()!r}, which the tenant does not "
+                         "have (or has deleted)")
+
+
+def _tenant_licences(report: _Report, config: Config, tenant: "Tenant"):
+    """LC205-LC206: Marketing Premium for marketing; Sales Premium for category automation.
+
+    An empty licence list means the backend could not tell, and nothing is checked."""
+    from leadconf.model.tenant import LICENSE_MARKETING_PREMIUM, LICENSE_SALES_PREMIUM
+
+    licences = {name.lower() for name in tenant.licenses}
+    if not licences:
+        return
+    marketing = config.marketing
+    if marketing is not None and (marketing.utm_tracking is not None or marketing.lead_distribution is not None):
+        if LICENSE_MARKETING_PREMIUM not in licences:
+            report.error("LC205", ("marketing",),
+                         "the tenant has no Marketing Premium licence (marketingpremium), which UTM tracking and "
+                         "lead-nurturing flows need")
+    if config.category_automation is not None and LICENSE_SALES_PREMIUM not in licences:
+        report.warning("LC206", ("category_automation",),
+                       "the tenant has no Sales Premium licence (salespremium); SuperOffice documents lead "
+                       "categorization for Sales Premium (tier Growth)")
+
+
+def _tenant_references(report: _Report, config: Config, tenant: "Tenant"):
+    """LC207-LC212: user groups, headings, associates and the flow exist; the flow can distribute."""
+    groups = _index(tenant.user_groups)
+    headings = _index(tenant.headings)
+    associates = _index(tenant.associates)
+
+    def check(names, path, index, rule, what):
+        for j, name in enumerate(names or ()):
+            found = index.get(name_key(name))
+            if found is None:
+                report.error(rule, path + (j,), f"the tenant has no {what} named {name.strip()!r}")
+            elif found.deleted:
+                report.error(rule, path + (j,), f"the {what} {name.strip()!r} is deleted in the tenant")
+
+    if config.company_categories is not None:
+        for i, cat in enumerate(config.company_categories.items):
+            check(cat.visible_for, (CATS, "items", i, "visible_for"), groups, "LC207", "user group")
+            check(cat.headings, (CATS, "items", i, "headings"), headings, "LC208", "heading")
+    dist = config.marketing.lead_distribution if config.marketing is not None else None
+    if dist is None:
+        return
+    path = ("marketing", "lead_distribution")
+    check(dist.user_groups, path + ("user_groups",), groups, "LC207", "user group")
+    check(dist.associates, path + ("associates",), associates, "LC209", "associate")
+    if dist.fallback is not None:
+        found = associates.get(name_key(dist.fallback))
+        if found is None or found.deleted:
+            state = "no associate named" if found is None else "a deleted associate"
+            report.error("LC209", path + ("fallback",), f"the tenant has {state} {dist.fallback.strip()!r}")
+    flow = next((f for f in tenant.flows if name_key(f.name) == name_key(dist.flow)), None)
+    if flow is None:
+        report.error("LC210", path + ("flow",), f"the tenant has no flow named {dist.flow.strip()!r}")
+        return
+    if not flow.distribute_steps:
+        report.error("LC211", path + ("flow",),
+                     f"the flow {dist.flow.strip()!r} has no \"Distribute to owner\" step to configure; add one in "
+                     "SuperOffice first")
+        return
+    step = flow.distribute_steps[0]
+    has_associates = dist.associates if dist.associates is not None else step.associates
+    has_groups = dist.user_groups if dist.user_groups is not None else step.user_groups
+    if not has_associates and not has_groups:
+        report.error("LC212", path,
+                     "after apply, the flow's \"Distribute to owner\" step would have no associates and no user "
+                     "groups to distribute to")

@@ -1,0 +1,193 @@
+"""The command line as a user meets it: start-up, exit codes, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import EXAMPLES, ROOT, run_cli
+
+NEW_DB = os.path.join(EXAMPLES, "tenants", "new-database.json")
+EXISTING = os.path.join(EXAMPLES, "tenants", "existing-customer.json")
+LEAD_MGMT = os.path.join(EXAMPLES, "lead-management.yaml")
+HEAVY = ("yaml", "jsonschema", "pydantic", "deepdiff", "httpx", "tenacity", "filelock")
+
+
+@pytest.fixture
+def tenant(tmp_path):
+    path = tmp_path / "tenant.json"
+    shutil.copy(NEW_DB, path)
+    return path
+
+
+def test_help_imports_nothing_heavy():
+    """`leadconf --help` stays fast: it lists the commands without importing the stack."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "leadconf", "--help"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert "plan" in proc.stdout and "validate" in proc.stdout
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in proc.stderr.splitlines() if "|" in line}
+    assert not imported & set(HEAVY), sorted(imported & set(HEAVY))
+
+
+def test_version_and_usage_errors():
+    code, out, _ = run_cli("--version")
+    assert code == 0 and "leadconf" in out
+    code, _, err = run_cli("plan", "--output", "yaml")
+    assert code == 3 and "Invalid value" in err
+    code, _, err = run_cli("frobnicate")
+    assert code == 3
+
+
+def test_first_command_of_the_readme(tenant):
+    """The README's main job: plan the example against the example tenant."""
+    code, out, err = run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}")
+    assert code == 0, err
+    assert "Company – Category" in out and "Contact – Lead status" in out
+    assert out.rstrip().splitlines()[-1].startswith("Plan: ")
+
+
+def test_detailed_exitcode(tenant):
+    assert run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 2
+    assert run_cli("apply", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--auto-approve",
+                   "--journal-dir", str(tenant.parent / "j"))[0] == 0
+    assert run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 0
+
+
+def test_target_from_environment_and_config(tenant, monkeypatch, tmp_path):
+    monkeypatch.setenv("LEADCONF_TARGET", f"snapshot:{tenant}")
+    assert run_cli("plan", "-c", LEAD_MGMT)[0] == 0
+    monkeypatch.delenv("LEADCONF_TARGET")
+    code, _, err = run_cli("plan", "-c", LEAD_MGMT)
+    assert code == 1 and "no target" in err
+    config = tmp_path / "with-target.yaml"
+    config.write_text(f"version: 1\ntarget: snapshot:{tenant}\ncompany_categories:\n  items:\n    - name: Lead\n")
+    assert run_cli("plan", "-c", str(config))[0] == 0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no such snapshot file"),
+        ("{not json", "not valid JSON"),
+        ("[]", "a snapshot is a JSON object"),
+        ('{"format": "other/1"}', 'expected "format": "leadconf-snapshot/1"'),
+        ('{"format": "leadconf-snapshot/1", "categories": [{"CategoryId": "x"}]}', "categories[0].CategoryId"),
+        ('{"format": "leadconf-snapshot/1", "categories": [{"CategoryId": 1, "CategoryGroup": "Vip"}]}', "unknown group"),
+    ],
+)
+def test_bad_snapshot_is_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "tenant.json"
+    if content is not None:
+        path.write_text(content)
+    code, out, err = run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{path}")
+    assert code == 1 and message in err and "Traceback" not in err, err
+
+
+def test_unknown_target_kind():
+    code, _, err = run_cli("plan", "-c", LEAD_MGMT, "--target", "ftp:somewhere")
+    assert code == 1 and "unknown kind" in err
+
+
+def test_apply_refuses_without_a_terminal(tenant):
+    code, _, err = run_cli("apply", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}",
+                           "--journal-dir", str(tenant.parent / "j"))
+    assert code == 1 and "--auto-approve" in err
+    with open(tenant) as fh, open(NEW_DB) as orig:
+        assert json.load(fh) == json.load(orig)
+
+
+def test_saved_plan_is_refused_when_the_tenant_changed(tenant, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    assert run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--out", str(plan_file))[0] == 0
+    doc = json.loads(tenant.read_text())
+    doc["categories"][0]["Tooltip"] = "edited by someone in the CRM"
+    tenant.write_text(json.dumps(doc))
+    changed = tenant.read_text()
+    code, out, err = run_cli("apply", str(plan_file), "--journal-dir", str(tmp_path / "j"))
+    assert code == 1 and "changed since the plan" in err and "'Lead'" in err, err
+    assert tenant.read_text() == changed, "a refused apply must change nothing"
+
+
+def test_saved_plan_applies_exactly(tenant, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--out", str(plan_file))
+    code, out, err = run_cli("apply", str(plan_file), "--journal-dir", str(tmp_path / "j"))
+    assert code == 0, err
+    assert run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 0
+
+
+def test_edited_plan_file_is_refused(tenant, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--out", str(plan_file))
+    data = json.loads(plan_file.read_text())
+    data["changes"][0]["after"]["description"] = "sneaky"
+    plan_file.write_text(json.dumps(data))
+    code, _, err = run_cli("apply", str(plan_file), "--journal-dir", str(tmp_path / "j"))
+    assert code == 1 and "changed after it was saved" in err
+
+
+@pytest.mark.parametrize("content", ["", "{", "[1]", '{"format": "leadconf-plan/1"}', "\xff\xfe"])
+def test_broken_plan_file_is_a_clear_error(tmp_path, content):
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_bytes(content.encode("latin-1"))
+    code, _, err = run_cli("apply", str(plan_file), "--journal-dir", str(tmp_path / "j"))
+    assert code == 1 and "Traceback" not in err and err.startswith("error: "), err
+
+
+def test_undo_plan_goes_back(tenant, tmp_path):
+    original = json.loads(tenant.read_text())
+    code, out, err = run_cli("apply", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--auto-approve",
+                             "--journal-dir", str(tmp_path / "j"))
+    assert code == 0, err
+    undo = next((tmp_path / "j").glob("*.undo.json"))
+    assert f"Undo plan: {undo}" in out
+    code, out, err = run_cli("apply", str(undo), "--journal-dir", str(tmp_path / "j2"))
+    assert code == 0, err
+    assert json.loads(tenant.read_text()) == original
+
+
+@pytest.mark.parametrize("example", ["new-database.json", "existing-customer.json"])
+def test_export_round_trips(example, tmp_path):
+    tenant = tmp_path / example
+    shutil.copy(os.path.join(EXAMPLES, "tenants", example), tenant)
+    exported = tmp_path / "exported.yaml"
+    code, _, err = run_cli("export", "--target", f"snapshot:{tenant}", "-o", str(exported))
+    assert code == 0, err
+    assert exported.read_text().startswith("# yaml-language-server: $schema=")
+    assert run_cli("validate", "-c", str(exported))[0] == 0
+    code, out, err = run_cli("plan", "-c", str(exported), "--target", f"snapshot:{tenant}", "--detailed-exitcode")
+    assert code == 0, out + err
+
+
+def test_no_color_and_color(tenant, monkeypatch):
+    _, out, _ = run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--color")
+    assert "\x1b[" in out
+    _, out, _ = run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}")
+    assert "\x1b[" not in out  # not a terminal
+
+
+def test_json_plan_is_the_documented_shape(tenant):
+    code, out, _ = run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--output", "json")
+    data = json.loads(out)
+    assert data["format_version"] == "1"
+    assert set(data["summary"]) == {"create", "update", "rename", "restore", "reorder", "delete"}
+    for change in data["changes"]:
+        assert {"action", "kind", "name", "before", "after", "reason", "source"} <= set(change)
+        assert change["kind"] in ("category", "lead_status", "category_automation", "utm_tracking", "lead_distribution")
+        assert change["source"] and change["source"].startswith(LEAD_MGMT + ":")
+
+
+def test_two_applies_cannot_interleave(tenant, tmp_path, monkeypatch):
+    import filelock
+
+    monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "0.2")
+    with filelock.FileLock(str(tenant) + ".lock"):
+        code, _, err = run_cli("apply", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--auto-approve",
+                               "--journal-dir", str(tmp_path / "j"))
+    assert code == 1 and "holds the lock" in err
