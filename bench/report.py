@@ -10,11 +10,13 @@ class Goal:
     name: str
     measured: str
     target: str
-    ok: bool | None  # None: not measured (e.g. the emulator is missing)
+    ok: bool | None | str  # None: not measured (e.g. the emulator is missing); "info": no target
     note: str = ""
 
     @property
     def verdict(self) -> str:
+        if self.ok == "info":
+            return "informational"
         return {True: "holds", False: "**misses**", None: "not measured"}[self.ok]
 
 

@@ -100,7 +100,7 @@ def bench(work: str, quick: bool) -> Section:
             row.append("" if v is None else f"{secs(v)} ({v / tot * 100:.0f}%)")
         br_rows.append(row)
     br_rows.append(["**total (in-process)**"] + [f"**{secs(br_data[n]['total'])}**" for n in sizes])
-    br_rows.append(["peak traced memory (tracemalloc off) / RSS"] + [f"{br_data[n]['maxrss_mb']:.0f} MB" for n in sizes])
+    br_rows.append(["peak RSS of the in-process run"] + [f"{br_data[n]['maxrss_mb']:.0f} MB" for n in sizes])
 
     sizes_line = ", ".join(
         f"{n:,}: {os.path.getsize(files[n][0]) / 1e6:.1f} MB YAML + {os.path.getsize(files[n][1]) / 1e6:.1f} MB JSON, "

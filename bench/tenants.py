@@ -1,4 +1,4 @@
-"""Benchmark 5: many tenants. One `leadconf plan --targets-file` vs planning the tenants one by one.
+"""Benchmark 4: many tenants. One `leadconf plan --targets-file` vs planning the tenants one by one.
 
 N emulated tenants (100; 10 with --quick), one emulator each on its own port, all seeded from
 examples/tenants/new-database.json (4 categories, 5 lead statuses), +20 ms per API request and a
@@ -24,7 +24,7 @@ LATENCY = 0.02
 def bench(work: str, quick: bool) -> Section:
     why = emu_mod.available()
     if why:
-        return Section("5. Many tenants", f"_Not run: the emulator (tests/emulator) cannot be imported ({why})._",
+        return Section("4. Many tenants", f"_Not run: the emulator (tests/emulator) cannot be imported ({why})._",
                        [Goal("many tenants", "n/a", "", None, "emulator missing")])
     n = 10 if quick else 100
     with open(EXAMPLE_TENANT, encoding="utf-8") as fh:
@@ -88,7 +88,7 @@ def bench(work: str, quick: bool) -> Section:
     goals = [
         Goal(f"tenants: {n} tenants in one `plan --targets-file` (default --parallel 4) vs one by one",
              f"{default['wall'] / one_by_one:.2f} ({one_by_one / default['wall']:.1f}× faster)",
-             "faster (informational: no figure set)", default["wall"] < one_by_one),
+             "faster (the issue sets no figure)", default["wall"] < one_by_one),
         Goal("tenants: the same requests either way, and no 429", f"{sorted(req_sets)} requests; "
              f"{sum(m['requests'][1] for m in modes.values())} 429s", "one count, 0 429s",
              len(req_sets) == 1 and all(m["requests"][1] == 0 for m in modes.values())),
@@ -98,4 +98,4 @@ def bench(work: str, quick: bool) -> Section:
         f"server limit 10 requests/s per tenant; leadconf's client limit 10/s per tenant. One run per mode.\n\n"
         + table(["mode", "÷ one by one", "speed-up", "wall", "per tenant", "requests", "429s", "peak RSS"], rows)
     )
-    return Section("5. Many tenants", body, goals, {"n": n, "modes": modes})
+    return Section("4. Many tenants", body, goals, {"n": n, "modes": modes})

@@ -68,7 +68,7 @@ class _ListDiff:
         self.kind = kind
         self.section_name = section_name
         self.section = section
-        self.live = live_items
+        self.live = list({i.id: i for i in reversed(live_items)}.values())[::-1]  # one item per id
         self.view = view  # live item -> dict of fields in config vocabulary
         self.source = source
         self.warnings = warnings

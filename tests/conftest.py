@@ -13,3 +13,6 @@ def _clean_env(monkeypatch, tmp_path):
         if name.startswith(("SUPEROFFICE_", "LEADCONF_")) or name == "NO_COLOR":
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "2")
+    # ... nor the developer's saved `leadconf login`s (keyring or ~/.config/leadconf)
+    monkeypatch.setenv("LEADCONF_KEYRING", "0")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

@@ -2,7 +2,7 @@
 leaves a record of exactly which changes were made.
 
     {"type": "plan", "plan": {...plan file...}, "target": ..., "started": ...}
-    {"type": "start", "index": 3}
+    {"type": "start", "index": 3, "before": {...the item as it was...}}
     {"type": "done", "index": 3, "key": 42, "before": {...}, "after": {...}}
     {"type": "failed", "index": 4, "error": "..."}
     {"type": "end", "status": "complete" | "failed"}
@@ -52,8 +52,8 @@ class Journal:
         self._fh.flush()
         os.fsync(self._fh.fileno())
 
-    def start(self, index: int):
-        self._append({"type": "start", "index": index})
+    def start(self, index: int, before=None):
+        self._append({"type": "start", "index": index, "before": _image(before)})
 
     def done(self, index: int, key, before, after, status="done"):
         self._append({"type": status, "index": index, "key": key, "before": _image(before), "after": _image(after)})
@@ -108,3 +108,16 @@ def latest_unfinished(directory: str) -> str | None:
         if not events or events[-1].get("type") != "end" or events[-1].get("status") != "complete":
             return path
     return None
+
+
+def interrupted_changes(events: list[dict]) -> dict[int, dict | None]:
+    """Changes a journal shows as started but not done (cut off, or failed), with their
+    before-images: a write that may have been carried out in part (the Web API writes a
+    category's visibility in a second request)."""
+    started = {}
+    for event in events:
+        if event.get("type") == "start":
+            started[event.get("index")] = event.get("before")
+        elif event.get("type") in ("done", "already"):
+            started.pop(event.get("index"), None)
+    return started

@@ -8,8 +8,9 @@ was cut off finishes by running the same plan again, and the result equals an un
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from leadconf.apply.journal import Journal
 from leadconf.apply.state import TenantState, same
@@ -97,7 +98,20 @@ def _target(state: TenantState, change: Change, current, *, with_rank=True):
     return state.target(change.kind, current, change.after, with_rank=with_rank)
 
 
-def classify(state: TenantState, change: Change) -> tuple[str, str | None]:
+def _plain(data: dict) -> dict:
+    return json.loads(json.dumps(data, default=list))  # tuples as lists, as the journal has them
+
+
+def _partly_done(before_image, current, target) -> bool:
+    """True when `current` differs from the before-image only in fields where it already has the
+    target's value: a change cut off halfway, which writing the whole target completes."""
+    if not isinstance(before_image, dict) or current is None or isinstance(current, bool):
+        return False
+    now, want = _plain(asdict(current)), _plain(asdict(target))
+    return all(now[k] == want.get(k) for k in now if before_image.get(k, now[k]) != now[k] and k in want)
+
+
+def classify(state: TenantState, change: Change, interrupted=None) -> tuple[str, str | None]:
     """("pending" | "already" | "stale", why) for one change against the tenant as it is now."""
     if change.action == "reorder":
         items = {n: _reorder_item(state, change, n) for n in change.after["ranks"]}
@@ -124,6 +138,8 @@ def classify(state: TenantState, change: Change) -> tuple[str, str | None]:
         return "already", None
     now = fingerprint_value(current) if change.kind == "utm_tracking" else fingerprint(current)
     if change.fingerprint is not None and now != change.fingerprint:
+        if interrupted is not None and _partly_done(interrupted, current, target):
+            return "pending", None
         return "stale", "changed since the plan was made"
     return "pending", None
 
@@ -147,15 +163,21 @@ def _depends_on_failure(change: Change, failed: list[Change]) -> bool:
     return False
 
 
-def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_on_error=False, progress=None) -> ApplyReport:
-    """Carry out `plan` against `backend`; the caller holds `backend.lock()`."""
+def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_on_error=False, progress=None,
+               tenant=None, interrupted: dict | None = None) -> ApplyReport:
+    """Carry out `plan` against `backend`; the caller holds `backend.lock()`.
+
+    `tenant`: the tenant as just read under the same lock (saves reading it again); `interrupted`:
+    index -> before-image of the changes a resumed journal shows as started but not finished.
+    """
     report = ApplyReport(target=plan.target, journal=journal.path if journal else None)
-    state = TenantState(backend.read())
+    state = TenantState(tenant if tenant is not None else backend.read())
     report.outcomes = [Outcome(i, c) for i, c in enumerate(plan.changes)]
+    interrupted = interrupted or {}
 
     stale = []
     for outcome in report.outcomes:
-        verdict, why = classify(state, outcome.change)
+        verdict, why = classify(state, outcome.change, interrupted.get(outcome.index))
         if verdict == "already":
             outcome.status = ALREADY
         elif verdict == "stale":
@@ -181,7 +203,7 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
         if progress:
             progress(outcome)
         if journal:
-            journal.start(outcome.index)
+            journal.start(outcome.index, None if outcome.change.action == "reorder" else _current(state, outcome.change))
         try:
             _carry_out(state, backend, outcome)
         except LeadconfError as exc:
@@ -248,8 +270,10 @@ def _with_rank(item, rank):
 def raise_if_failed(report: ApplyReport):
     if not report.ok:
         c = report.counts()
+        first = next((o for o in report.outcomes if o.status == FAILED), None)
+        cause = f"; first failure: {first.change.kind.replace('_', ' ')} {first.change.name!r}: {first.error}" if first else ""
         raise ApplyError(
             f"apply did not finish: {c[DONE]} done, {c[ALREADY]} already done, {c[FAILED]} failed, "
-            f"{c[SKIPPED]} skipped, {c[NOT_STARTED]} not started",
+            f"{c[SKIPPED]} skipped, {c[NOT_STARTED]} not started{cause}",
             report,
         )

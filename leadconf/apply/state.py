@@ -74,7 +74,10 @@ class TenantState:
     def target(self, kind, current, after: dict, *, with_rank=True):
         """`current` with the change's `after` fields applied (a new item for a create)."""
         if kind == "category":
-            item = replace(current) if current is not None else Category(id=None, name=after["name"])
+            if current is not None:
+                item = replace(current)
+            else:
+                item = Category(id=None, name=after["name"], user_groups=None, headings=None)
             if "name" in after:
                 item.name = after["name"]
             if "group" in after:

@@ -104,8 +104,10 @@ class SnapshotBackend:
         # Only record links that exist, so that a round trip leaves an untouched file as it was.
         for part, ids in (("category_user_groups", item.user_groups), ("category_headings", item.headings)):
             links = doc.get(part)
-            if ids or (links and str(item.id) in links):
+            if ids is not None and (ids or (links and str(item.id) in links)):
                 doc.setdefault(part, {})[str(item.id)] = list(ids)
+        if item.user_groups is None or item.headings is None:
+            item = replace(item, user_groups=item.user_groups or (), headings=item.headings or ())
         return item
 
     def _write_lead_status(self, doc, item: LeadStatus):

@@ -20,6 +20,8 @@ _COMMANDS = {
     "apply": "leadconf.cli.reconcile:apply",
     "export": "leadconf.cli.reconcile:export",
     "completion": "leadconf.cli.completion:completion",
+    "login": "leadconf.cli.login:login",
+    "logout": "leadconf.cli.login:logout",
 }
 
 

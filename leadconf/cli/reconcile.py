@@ -179,6 +179,7 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
     `leadconf apply UNDOFILE` runs to go back.
     """
     from leadconf.apply import latest_unfinished, read_journal
+    from leadconf.apply.journal import interrupted_changes
     from leadconf.errors import EXIT_ERROR, EXIT_OK, PlanFileError
     from leadconf.plan.plan import Plan
 
@@ -186,11 +187,12 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
         journal_path = planfile or latest_unfinished(journal_dir)
         if not journal_path:
             raise PlanFileError(f"nothing to resume: no unfinished journal in {journal_dir}")
-        header, _ = read_journal(journal_path)
+        header, events = read_journal(journal_path)
         plan_ = Plan.from_file_dict(header["plan"])
         report = _apply_one(plan_, plan_.target, rate_limit, journal_dir, auto_approve=True,
                             allow_delete=allow_delete, allow_large_change=allow_large_change,
-                            continue_on_error=continue_on_error, output=output, color=color, journal_path=journal_path)
+                            continue_on_error=continue_on_error, output=output, color=color, journal_path=journal_path,
+                            interrupted=interrupted_changes(events))
         return _finish([(plan_.target, report, None)], output)
     if planfile:
         plan_ = _load_plan_file(planfile)
@@ -218,7 +220,7 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
 
 
 def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_delete, allow_large_change,
-               continue_on_error, output, color, loaded=None, journal_path=None, quiet_plan=False):
+               continue_on_error, output, color, loaded=None, journal_path=None, quiet_plan=False, interrupted=None):
     from leadconf.apply import Journal, apply_plan
     from leadconf.apply.undo import inverse_plan
     from leadconf.fileio import atomic_write
@@ -228,8 +230,10 @@ def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_de
     backend = _open(target, rate_limit)
     try:
         with backend.lock():
+            tenant = None
             if plan_ is None:
-                plan_ = build_plan(loaded, backend.read(), backend.description)
+                tenant = backend.read()  # under the lock: the plan and the apply see the same tenant
+                plan_ = build_plan(loaded, tenant, backend.description)
                 if output == "text" and not quiet_plan:
                     click.echo(render.text(plan_, color=_color(color)), nl=False, color=_color(color))
                 if not plan_.has_changes:
@@ -245,7 +249,8 @@ def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_de
             else:
                 journal = Journal.create(journal_dir, plan_.to_file_dict(), backend.description)
             try:
-                report = apply_plan(plan_, backend, journal=journal, continue_on_error=continue_on_error)
+                report = apply_plan(plan_, backend, journal=journal, continue_on_error=continue_on_error,
+                                    tenant=tenant, interrupted=interrupted)
             finally:
                 journal.close()
             undo = inverse_plan(plan_, report)

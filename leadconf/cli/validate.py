@@ -34,7 +34,7 @@ def validate(configs, targets, output):
     groups, headings, associates, flows, licences). Exits 0 when valid
     (warnings allowed), 1 when not.
     """
-    from leadconf.config.loader import load_config
+    from leadconf.config.loader import load_config, sort_key
     from leadconf.errors import ConfigError
 
     paths = default_configs(configs)
@@ -45,7 +45,7 @@ def validate(configs, targets, output):
     except ConfigError as exc:
         loaded, findings = None, list(exc.diagnostics)
     if loaded is not None and targets:
-        findings += _check_targets(loaded, targets)
+        findings = sorted(findings + _check_targets(loaded, targets), key=sort_key(loaded.files))
     errors = sum(d.severity == "error" for d in findings)
     warnings = len(findings) - errors
 
@@ -63,6 +63,14 @@ def validate(configs, targets, output):
             click.echo(f"{label}: valid" + (f" ({counts})" if counts else ""))
     if errors:
         click.get_current_context().exit(1)
+
+
+# validate reads a tenant only when asked to: no $LEADCONF_TARGET or target: default here, so
+# that checking a file never needs credentials or a network. The shared option's help says otherwise.
+for _param in validate.params:
+    if _param.name == "targets":
+        _param.help = ("Also check against this tenant's current state (repeatable): snapshot:PATH, "
+                       "superoffice:online/CustNNNNN or superoffice:URL. Only when given.")
 
 
 def _check_targets(loaded, targets) -> list:

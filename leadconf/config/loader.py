@@ -12,8 +12,9 @@ import gc
 import hashlib
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from leadconf.config import rules, schema, yamlpos
 from leadconf.config.models import Config
@@ -77,7 +78,7 @@ class _Sources:
 class LoadedConfig:
     config: Config  # merged and validated
     files: list[str]  # the files read, in order
-    digest: str  # sha256 over the files' bytes, in order
+    digest: str  # sha256 over each file's length and bytes, in order
     warnings: list[Diagnostic] = field(default_factory=list)
     _sources: _Sources | None = field(default=None, repr=False, compare=False)
 
@@ -108,8 +109,13 @@ def _expand(paths: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
     for path in paths:
         path = os.fspath(path)
         if os.path.isdir(path):
+            try:
+                entries = os.listdir(path)
+            except OSError as exc:
+                problems.append(Diagnostic(f"cannot be read: {exc.strerror or exc}", "LC001", path))
+                continue
             names = sorted(
-                n for n in os.listdir(path)
+                n for n in entries
                 if n.endswith((".yaml", ".yml")) and not n.startswith(".") and os.path.isfile(os.path.join(path, n))
             )
             if not names:
@@ -199,7 +205,9 @@ def _substitute(data: dict, env: Mapping[str, str]) -> list[tuple[tuple, str]]:
 # -- merging --------------------------------------------------------------------------------------
 
 def _short(value: Any) -> str:
-    text = str(value).lower() if isinstance(value, bool) or value is None else repr(value)
+    if value is None:
+        return "nothing"
+    text = str(value).lower() if isinstance(value, bool) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -275,7 +283,8 @@ def _at(name: str, root, path: tuple) -> tuple[str, int, int]:
 
 # -- the pipeline ---------------------------------------------------------------------------------
 
-def _sort_key(files: list[str]):
+def sort_key(files: list[str]):
+    """Orders diagnostics by file (in the order read), line and column."""
     order = {name: i for i, name in enumerate(files)}
 
     def key(d: Diagnostic):
@@ -334,9 +343,9 @@ def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
                 problems.append(Diagnostic(message, ENV_RULE, *_at(name, doc.root, path)))
         docs.append(doc)
         names.append(name)
-    sort_key = _sort_key(files)
+    order = sort_key(files)
     if problems:
-        raise ConfigError(sorted(problems, key=sort_key))
+        raise ConfigError(sorted(problems, key=order))
 
     data, segments, problems = _merge(names, docs)
     sources = _Sources([(n, d.root) for n, d in zip(names, docs)], segments)
@@ -344,13 +353,13 @@ def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
     config, schema_problems = schema.validate(data, sources)
     problems.extend(schema_problems)
     if config is None:
-        raise ConfigError(sorted(problems, key=sort_key))
+        raise ConfigError(sorted(problems, key=order))
 
     # The rules also run after a merge conflict: the merged config (first file wins) is still
     # well-formed, and an item defined in two files is best reported in the same run.
     loaded = LoadedConfig(config, list(files), digest.hexdigest(), [], sources)
     problems.extend(rules.check_config(loaded))
     if any(d.severity == "error" for d in problems):
-        raise ConfigError(sorted(problems, key=sort_key))
-    loaded.warnings = sorted(problems, key=sort_key)
+        raise ConfigError(sorted(problems, key=order))
+    loaded.warnings = sorted(problems, key=order)
     return loaded, total

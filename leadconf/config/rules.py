@@ -10,7 +10,8 @@ Every rule id is documented in docs/rules.md; ids never change meaning.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from leadconf.config.models import (
     GROUP_TO_API,
@@ -37,7 +38,7 @@ TRIGGERS = ("sale_registered", "sale_sold", "sale_lost", "lead_status_changed")
 class _Report:
     """Collects diagnostics, located through the loaded config's lazy position lookup."""
 
-    def __init__(self, loaded: "LoadedConfig"):
+    def __init__(self, loaded: LoadedConfig):
         self.loaded = loaded
         self.found: list[Diagnostic] = []
 
@@ -54,7 +55,7 @@ class _Report:
 
 # -- config rules (LC1xx) -------------------------------------------------------------------------
 
-def check_config(loaded: "LoadedConfig") -> list[Diagnostic]:
+def check_config(loaded: LoadedConfig) -> list[Diagnostic]:
     report = _Report(loaded)
     config = loaded.config
     if config.company_categories is not None:
@@ -279,7 +280,7 @@ def _match(item, live: dict):
     return None
 
 
-def _resulting_categories(config: Config, tenant: "Tenant"):
+def _resulting_categories(config: Config, tenant: Tenant):
     """(name_key, group API string, lead enabled, deleted, config index or None) of every category
     the tenant would hold after an apply: live items matched by name with the managed fields applied."""
     cats = config.company_categories
@@ -301,17 +302,21 @@ def _resulting_categories(config: Config, tenant: "Tenant"):
     return result
 
 
-def check_against_tenant(loaded: "LoadedConfig", tenant: "Tenant") -> list[Diagnostic]:
-    """The rules that need the tenant's current state. Pure: reads the two arguments only."""
+def check_against_tenant(loaded: LoadedConfig, tenant: Tenant) -> list[Diagnostic]:
+    """The rules that need the tenant's current state, sorted by file and line.
+
+    Pure: reads the two arguments only."""
+    from leadconf.config.loader import sort_key
+
     report = _Report(loaded)
     config = loaded.config
     cats = _resulting_categories(config, tenant)
     _tenant_lead_groups(report, config, cats)
-    _tenant_lead_enabled(report, config, cats)
+    _tenant_lead_enabled(report, config, tenant, cats)
     _tenant_automation(report, config, tenant)
     _tenant_licences(report, config, tenant)
     _tenant_references(report, config, tenant)
-    return report.found
+    return sorted(report.found, key=sort_key(loaded.files))
 
 
 def _tenant_lead_groups(report: _Report, config: Config, cats):
@@ -334,19 +339,31 @@ def _tenant_lead_groups(report: _Report, config: Config, cats):
                          f"not managed here), which group {item.group} does not allow; add lead_status: false")
 
 
-def _tenant_lead_enabled(report: _Report, config: Config, cats):
-    """LC202: the tenant would hold no potential_customer category with lead status enabled."""
+def _tenant_lead_enabled(report: _Report, config: Config, tenant: Tenant, cats):
+    """LC202: the tenant would hold no potential_customer category with lead status enabled.
+
+    An error when the config takes the last one away; a warning when the tenant has none to start
+    with (lead management not set up yet): a plan that changes nothing there should not be refused,
+    an exported tenant must plan cleanly, and the warning still says what is missing.
+    """
     if not _lead_status_in_play(config):
         return
     if any(lead and not deleted and group == "PotentialCustomer" for _k, group, lead, deleted, _i in cats):
         return
     path = (CATS,) if config.company_categories is not None else (STATUSES,)
-    report.error("LC202", path,
-                 "after apply, no potential_customer category would have lead status enabled, so no company "
-                 "could carry a lead status; enable it on one (group: potential_customer, lead_status: true)")
+    fix = "enable it on one (group: potential_customer, lead_status: true)"
+    had_one = any(c.enable_lead_status and not c.deleted and c.group == "PotentialCustomer" for c in tenant.categories)
+    if had_one:
+        report.error("LC202", path,
+                     "after apply, no potential_customer category would have lead status enabled, so no company "
+                     f"could carry a lead status; {fix}")
+    else:
+        report.warning("LC202", path,
+                       "no potential_customer category has lead status enabled in the tenant, nor would one after "
+                       f"apply: no company can carry a lead status yet; {fix}")
 
 
-def _tenant_automation(report: _Report, config: Config, tenant: "Tenant"):
+def _tenant_automation(report: _Report, config: Config, tenant: Tenant):
     """LC203-LC204: names in category_automation exist in the tenant when the config does not list them."""
     auto = config.category_automation
     if auto is None:
@@ -369,7 +386,7 @@ def _tenant_automation(report: _Report, config: Config, tenant: "Tenant"):
                          "have (or has deleted)")
 
 
-def _tenant_licences(report: _Report, config: Config, tenant: "Tenant"):
+def _tenant_licences(report: _Report, config: Config, tenant: Tenant):
     """LC205-LC206: Marketing Premium for marketing; Sales Premium for category automation.
 
     An empty licence list means the backend could not tell, and nothing is checked."""
@@ -379,18 +396,20 @@ def _tenant_licences(report: _Report, config: Config, tenant: "Tenant"):
     if not licences:
         return
     marketing = config.marketing
-    if marketing is not None and (marketing.utm_tracking is not None or marketing.lead_distribution is not None):
-        if LICENSE_MARKETING_PREMIUM not in licences:
-            report.error("LC205", ("marketing",),
-                         "the tenant has no Marketing Premium licence (marketingpremium), which UTM tracking and "
-                         "lead-nurturing flows need")
+    manages_marketing = marketing is not None and (
+        marketing.utm_tracking is not None or marketing.lead_distribution is not None
+    )
+    if manages_marketing and LICENSE_MARKETING_PREMIUM not in licences:
+        report.error("LC205", ("marketing",),
+                     "the tenant has no Marketing Premium licence (marketingpremium), which UTM tracking and "
+                     "lead-nurturing flows need")
     if config.category_automation is not None and LICENSE_SALES_PREMIUM not in licences:
         report.warning("LC206", ("category_automation",),
                        "the tenant has no Sales Premium licence (salespremium); SuperOffice documents lead "
                        "categorization for Sales Premium (tier Growth)")
 
 
-def _tenant_references(report: _Report, config: Config, tenant: "Tenant"):
+def _tenant_references(report: _Report, config: Config, tenant: Tenant):
     """LC207-LC212: user groups, headings, associates and the flow exist; the flow can distribute."""
     groups = _index(tenant.user_groups)
     headings = _index(tenant.headings)

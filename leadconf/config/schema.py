@@ -145,7 +145,7 @@ def _allowed_keys(schema: dict) -> list[str]:
 
 
 def _unknown_key_message(path: tuple, key: str, schema: dict) -> str:
-    where = dotted(path)
+    where = dotted(path) if path else "top level"
     if len(path) == 3 and path[0] == "lead_statuses" and path[1] == "items" and key in _LEAD_STATUS_ONLY_CATEGORY_KEYS:
         return f"{where}: unknown key {key!r} (lead statuses have no groups, headings or visibility in SuperOffice)"
     allowed = _allowed_keys(schema)
@@ -185,6 +185,8 @@ def _messages(error, sources) -> list[Diagnostic]:
         ]
     if v == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
+        if not path:
+            return [at(f"missing required key {k!r}" + (" (add version: 1)" if k == "version" else "")) for k in missing]
         return [at(f"{dotted(path)}: missing required key {k!r}") for k in missing]
     if v == "type":
         return [at(f"{dotted(path)}: {_type_message(error.validator_value, error.instance)}")]
@@ -220,9 +222,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
     """pydantic's loc without the union-branch labels it inserts ('Policy', 'str', 'list[str]')."""
     path = []
     for part in loc:
-        if isinstance(data, dict) and part in data:
-            data = data[part]
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+        if isinstance(data, dict) and part in data or isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
             data = data[part]
         else:
             continue

@@ -23,18 +23,18 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, NamedTuple
+from typing import Any, NamedTuple
 
 import yaml
-from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 _Base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
-# Rule ids (documented in docs/rules.md).
-READ, ENCODING, SYNTAX, TABS, DUPLICATE_KEY, DOCUMENT, NOT_MAPPING, ALIASES = (
-    "LC001", "LC002", "LC003", "LC004", "LC005", "LC006", "LC007", "LC008",
+# Rule ids (documented in docs/rules.md; LC001, a file that cannot be read, is the loader's).
+ENCODING, SYNTAX, TABS, DUPLICATE_KEY, DOCUMENT, NOT_MAPPING, ALIASES = (
+    "LC002", "LC003", "LC004", "LC005", "LC006", "LC007", "LC008",
 )
 
 # Aliases may add this many nodes to a document beyond the nodes written out. Real configs share
@@ -68,9 +68,8 @@ class YamlLoadError(Exception):
 
 @dataclass(slots=True)
 class Document:
-    data: Any
-    root: Node | None
-    text: str
+    data: dict  # the top-level mapping
+    root: Node  # its node tree, for positions
 
 
 def _core_schema_resolvers(base: dict) -> dict:
@@ -184,7 +183,7 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 # so a run of this many opening brackets with no closing one between them is refused up front.
 # Real configs nest flow collections one or two levels deep.
 MAX_FLOW_RUN = 1_000
-_FLOW_RUN = re.compile(r"[\[{](?:[^\[\]{}]*[\[{]){%d}" % MAX_FLOW_RUN)
+_FLOW_RUN = re.compile(r"[\[{](?:[^\[\]{}]*[\[{]){" + str(MAX_FLOW_RUN) + "}")
 
 
 def _depth_bound(text: str, opens: int) -> int:
@@ -214,7 +213,7 @@ def _compose_in_thread(text: str, stack_bytes: int):
     def work():
         try:
             result.append((True, _compose(StrictLoader, text)))
-        except BaseException as exc:  # re-raised in the calling thread below
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread below
             result.append((False, exc))
 
     old = threading.stack_size()
@@ -475,7 +474,7 @@ def load(raw: bytes) -> Document:
         raise YamlLoadError([Problem(
             NOT_MAPPING, f"the document is {what}; a leadconf file is a mapping of keys such as 'version:' "
             "and 'company_categories:'", line, col)])
-    return Document(data, root, text)
+    return Document(data, root)
 
 
 def walk(root: Node, path: Iterable[Any]) -> tuple[Node, int]:

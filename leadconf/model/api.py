@@ -279,15 +279,18 @@ def tenant_from_document(doc: dict) -> Tenant:
         where = f"categories[{i}]"
         cid = _get(entity, "CategoryId", int, where)
         categories.append(category_from_api(entity, where, vis.get(str(cid)), heads.get(str(cid))))
+    _unique_ids(categories, "categories", "CategoryId")
     licenses = part("licenses")
     if not all(isinstance(x, str) for x in licenses):
         raise ShapeError("licenses: expected a list of licence names")
     context = doc.get("ContextIdentifier", "")
     if not isinstance(context, str):
         raise ShapeError("ContextIdentifier: expected a string")
+    lead_statuses = [lead_status_from_api(x, f"lead_statuses[{i}]") for i, x in enumerate(part("lead_statuses"))]
+    _unique_ids(lead_statuses, "lead_statuses", "Id")
     return Tenant(
         categories=categories,
-        lead_statuses=[lead_status_from_api(x, f"lead_statuses[{i}]") for i, x in enumerate(part("lead_statuses"))],
+        lead_statuses=lead_statuses,
         user_groups=[named_from_api(x, "Id", f"user_groups[{i}]") for i, x in enumerate(part("user_groups"))],
         headings=[named_from_api(x, "HeadingId", f"headings[{i}]") for i, x in enumerate(part("headings"))],
         associates=[named_from_api(x, "AssociateId", f"associates[{i}]") for i, x in enumerate(part("associates"))],
@@ -297,3 +300,12 @@ def tenant_from_document(doc: dict) -> Tenant:
         licenses=frozenset(x.lower() for x in licenses),
         context=context,
     )
+
+
+def _unique_ids(items, where: str, key: str):
+    """Ids are primary keys in SuperOffice: a list that repeats one is not a tenant's state."""
+    seen = set()
+    for i, item in enumerate(items):
+        if item.id in seen:
+            raise ShapeError(f"{where}[{i}].{key}: id {item.id} appears twice")
+        seen.add(item.id)

@@ -29,8 +29,11 @@ class Category:
     enable_lead_status: bool = False
     deleted: bool = False
     family_id: int = 0  # CategoryFamilyId: not managed, carried through writes
-    user_groups: tuple[int, ...] = ()  # ids of the user groups that see the item
-    headings: tuple[int, ...] = ()  # ids of the headings the item is under
+    # ids of the user groups that see the item, and of the headings it is under. None only on an
+    # item about to be created whose config leaves them unmanaged: the server's default applies
+    # (SuperOffice makes a new item visible to every user group).
+    user_groups: tuple[int, ...] | None = ()
+    headings: tuple[int, ...] | None = ()
 
 
 @dataclass(slots=True)

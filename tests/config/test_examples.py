@@ -59,7 +59,7 @@ def test_english_example_is_the_help_page_setup():
 
 def test_dutch_example_is_the_same_setup():
     cats, statuses = _summary(os.path.join(EXAMPLES, "lead-management.nl.yaml"))
-    english, english_statuses = _summary(os.path.join(EXAMPLES, "lead-management.yaml"))
+    english, _ = _summary(os.path.join(EXAMPLES, "lead-management.yaml"))
     assert [c[0] for c in cats] == [
         "Lead", "Marketinggekwalificeerde lead (MQL)", "Opportunity", "Verloren opportunity",
     ]
@@ -127,5 +127,5 @@ def test_examples_fit_their_tenants(example, tenant):
     snapshot = os.path.join(TENANTS, tenant)
     if not os.path.exists(snapshot):
         pytest.skip(f"examples/tenants/{tenant} is not there")
-    code, out, err = validate("-c", os.path.join(EXAMPLES, example), "--target", f"snapshot:{snapshot}")
+    code, _out, err = validate("-c", os.path.join(EXAMPLES, example), "--target", f"snapshot:{snapshot}")
     assert (code, err) == (0, ""), err

@@ -171,7 +171,7 @@ def test_item_defined_in_two_files_names_both_places(write):
     b = write("b.yaml", "version: 1\ncompany_categories:\n  items:\n    - name: ' lead'\n      group: potential_customer\n")
     diags = errors_of([a, b])
     assert located(diags, "LC104") == [("b.yaml", 4, 13, "LC104")]
-    message = [d for d in diags if d.rule == "LC104"][0].message
+    message = next(d.message for d in diags if d.rule == "LC104")
     assert f"defined twice: here and at {a}:6" in message
 
 
@@ -216,7 +216,8 @@ def test_digest_covers_bytes_and_order(write):
     assert ab == load_config([a, b], env={}).digest
     assert ab != load_config([b, a], env={}).digest
     one = load_config([a], env={}).digest
-    raw = open(a, "rb").read()
+    with open(a, "rb") as fh:
+        raw = fh.read()
     assert one == hashlib.sha256(len(raw).to_bytes(8, "big") + raw).hexdigest()
     with open(a, "a") as fh:
         fh.write("# a comment changes the digest\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import glob
+import math
 import os
 import re
 import tempfile
@@ -23,7 +24,13 @@ from leadconf.errors import ConfigError
 from tests.config.util import EXAMPLES
 from tests.helpers import run_cli
 
-EXAMPLE_BYTES = [open(p, "rb").read() for p in sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))]
+
+def _read(path):
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+EXAMPLE_BYTES = [_read(p) for p in sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))]
 EXAMPLE_DATA = [yaml.safe_load(b) for b in EXAMPLE_BYTES]
 RULE_ID = re.compile(r"LC\d{3}")
 WORKDIR = tempfile.mkdtemp(prefix="leadconf-fuzz-")
@@ -193,7 +200,7 @@ def test_models_and_schema_agree(data):
 def _floats_the_models_refuse(data) -> bool:
     """The known differences: JSON Schema takes 5.0 for an integer and lets NaN pass minimum and
     maximum; the strict models refuse both (and the loader reports them at their line)."""
-    return any(isinstance(v, float) and (v.is_integer() or v != v) for v in _leaves(data))
+    return any(isinstance(v, float) and (v.is_integer() or math.isnan(v)) for v in _leaves(data))
 
 
 def _leaves(data):

@@ -268,10 +268,10 @@ def test_missing_required_key_and_bad_enum(write):
     diags = errors_of(path)
     assert located(diags) == [("c.yaml", 1, 1, "LC010"), ("c.yaml", 3, 7, "LC010"), ("c.yaml", 3, 14, "LC010")]
     assert [d.message for d in diags] == [
-        "the document: missing required key 'version'",
+        "missing required key 'version' (add version: 1)",
         "company_categories.items[0]: missing required key 'name'",
-        "company_categories.items[0].group: the string 'potentialcustomer' is not one of customer, "
-        "potential_customer, partner, lost, other, none; did you mean 'potential_customer'?",
+        ("company_categories.items[0].group: the string 'potentialcustomer' is not one of customer, "
+         "potential_customer, partner, lost, other, none; did you mean 'potential_customer'?"),
     ]
 
 

@@ -89,6 +89,7 @@ def test_lc202_no_lead_enabled_category_would_be_left(write):
     # The tenant's only lead-enabled category is switched off.
     found = check(write, "version: 1\ncompany_categories:\n  items:\n    - {name: Lead, lead_status: false}\nlead_statuses:\n  items: [{name: Open}]\n")
     assert located(found) == [("c.yaml", 3, 3, "LC202")]
+    assert found[0].severity == "error"  # the config takes the last one away
 
 
 def test_lc202_pruned_away(write):
@@ -109,6 +110,14 @@ def test_lc202_satisfied_by_an_unmanaged_live_category(write):
     found = check(write, "version: 1\nlead_statuses:\n  items: [{name: Open}]\n",
                   tenant(categories=[Category(1, "Lead", "PotentialCustomer", enable_lead_status=True, deleted=True)]))
     assert located(found) == [("c.yaml", 3, 3, "LC202")]  # at lead_statuses: no categories here
+    assert found[0].severity == "warning"  # the tenant had none to start with: not set up yet
+
+
+def test_lc202_warning_for_a_tenant_not_set_up_yet(write):
+    live = tenant(categories=[Category(1, "Lead", "PotentialCustomer"), Category(2, "Customer", "Customer")])
+    found = check(write, "version: 1\ncompany_categories:\n  items:\n    - {name: Lead}\nlead_statuses:\n  items: [{name: Open}]\n", live)
+    assert [(d.rule, d.severity) for d in found] == [("LC202", "warning")]
+    assert "no company can carry a lead status yet" in found[0].message
 
 
 def test_lc203_lc204_automation_names_nothing_in_the_tenant(write):
@@ -207,7 +216,8 @@ def test_validate_with_target(tmp_path):
         pytest.skip("examples/tenants/existing-customer.json is not there")
     config = tmp_path / "c.yaml"
     config.write_text("version: 1\ncompany_categories:\n  items:\n    - {name: Customer, lead_status: true, visible_for: [Nobody]}\n")
-    code, out, err = validate("-c", str(config), "--target", f"snapshot:{snapshot}")
+    code, _out, err = validate("-c", str(config), "--target", f"snapshot:{snapshot}")
     assert code == 1
-    assert [line.split(": ")[1].split()[0] for line in err.splitlines()[:-1]] == ["LC201", "LC202", "LC207"]
-    assert err.splitlines()[-1] == f"{config}: invalid (3 errors)"
+    rules = [line.split(": ", 1)[1].removeprefix("warning: ").split()[0] for line in err.splitlines()[:-1]]
+    assert rules == ["LC202", "LC201", "LC207"]  # by line
+    assert err.splitlines()[-1] == f"{config}: invalid (2 errors, 1 warning)"

@@ -226,7 +226,7 @@ def test_unknown_tag(write):
 
 def test_missing_file(tmp_path):
     missing = str(tmp_path / "nope.yaml")
-    code, out, err = validate("-c", missing)
+    code, _out, err = validate("-c", missing)
     assert code == 1
     assert err.splitlines()[0] == f"{missing}: LC001 no such file"
 

@@ -52,6 +52,8 @@ class Login:
         self.issued_tokens: list[str] = []
         self._codes: dict[str, dict] = {}
         self._refresh: dict[str, str] = {}  # refresh token -> client id
+        self.issued_refresh_tokens: list[str] = []  # every refresh token handed out, in order
+        self.rotate_refresh_tokens = False  # True: a refresh grant also returns a new refresh token, the old one dies
         self._key = None
         self.kid = "emulator-key-1"
 
@@ -200,19 +202,34 @@ class Login:
                     return 400, {"error": "invalid_grant", "error_description": "PKCE verification failed"}
             elif secret is None:
                 return 401, {"error": "invalid_client", "error_description": "client_secret or PKCE required"}
-            refresh = secrets.token_urlsafe(32)
-            with self._lock:
-                self._refresh[refresh] = client_id
+            refresh = self._new_refresh(client_id)
             answer = self._issue(context, issuer, webapi_url)
             answer["refresh_token"] = refresh
             return 200, answer
         if grant == "refresh_token":
             with self._lock:
                 owner = self._refresh.get(form.get("refresh_token", ""))
+                if owner == client_id and self.rotate_refresh_tokens:
+                    del self._refresh[form["refresh_token"]]
             if owner != client_id:
                 return 400, {"error": "invalid_grant"}
-            return 200, self._issue(context, issuer, webapi_url)
+            answer = self._issue(context, issuer, webapi_url)
+            if self.rotate_refresh_tokens:
+                answer["refresh_token"] = self._new_refresh(client_id)
+            return 200, answer
         return 400, {"error": "unsupported_grant_type"}
+
+    def _new_refresh(self, client_id: str) -> str:
+        refresh = secrets.token_urlsafe(32)
+        with self._lock:
+            self._refresh[refresh] = client_id
+            self.issued_refresh_tokens.append(refresh)
+        return refresh
+
+    def revoke_refresh_tokens(self):
+        """Every refresh token stops working (an admin revoked the app, or they expired)."""
+        with self._lock:
+            self._refresh.clear()
 
     def add_refresh_token(self, token: str, client_id: str = DEFAULT_CLIENT[0]):
         with self._lock:

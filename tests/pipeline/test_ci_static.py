@@ -12,7 +12,6 @@ import sys
 
 import click
 import pytest
-import yaml
 
 from tests.pipeline.ci_sim import CI_DIR, ROOT, load
 

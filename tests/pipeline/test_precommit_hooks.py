@@ -46,7 +46,7 @@ def test_hooks_name_existing_commands():
     ("leadconf-validate", "leadconf/categories.yaml", False),
     ("leadconf-validate", "other.yaml", False),
     ("leadconf-validate", "my-leadconf.yaml", False),
-    ("leadconf-validate", ".github/workflows/leadconf.yml", True),
+    ("leadconf-validate", ".github/workflows/leadconf.yml", False),  # where the CI recipe goes
     ("leadconf-validate-dir", "leadconf/categories.yaml", True),
     ("leadconf-validate-dir", "leadconf/lead-statuses.yml", True),
     ("leadconf-validate-dir", "leadconf/sub/x.yaml", False),
@@ -54,8 +54,10 @@ def test_hooks_name_existing_commands():
     ("leadconf-validate-dir", "leadconf/__init__.py", False),
 ])
 def test_files_patterns(hook, path, selected):
-    # pre-commit matches `files` with re.search against the path from the repository root
-    assert bool(re.search(HOOKS[hook]["files"], path)) is selected
+    # pre-commit selects with re.search against the path from the repository root: files, then exclude
+    h = HOOKS[hook]
+    chosen = bool(re.search(h["files"], path)) and not (h.get("exclude") and re.search(h["exclude"], path))
+    assert chosen is selected
 
 
 def _run_hook(hook_id: str, cwd: str, filenames=(), env=None) -> subprocess.CompletedProcess:

@@ -43,31 +43,18 @@ def _apply_args(target, journal_dir):
 
 
 def _reference(tmp_path):
-    """The tenant after an uninterrupted apply, and how many writes that apply made."""
+    """The tenant after an uninterrupted apply."""
     path = tmp_path / "reference.json"
     shutil.copy(TENANT, path)
-    env = dict(os.environ, KILL_AFTER_WRITES="1000000")
     code, out, err = run_cli(*_apply_args(path, tmp_path / "ref-journal"))
     assert code == 0, out + err
     with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    journal = next((tmp_path / "ref-journal").glob("*.jsonl"))
-    writes = _count_writes(out)
-    return doc, writes
-
-
-def _count_writes(report_text):
-    return sum(1 for line in report_text.splitlines() if line.strip().startswith("done "))
-
-
-def _writes_in(path) -> int:
-    with open(path, encoding="utf-8") as fh:
-        return len(json.load(fh).get("categories", []))
+        return json.load(fh)
 
 
 @pytest.mark.slow
 def test_every_cut_point_resumes_to_the_same_tenant(tmp_path):
-    reference, _ = _reference(tmp_path)
+    reference = _reference(tmp_path)
     # Count the backend writes of a whole apply (a reorder writes one item per moved rank).
     probe = tmp_path / "probe.json"
     shutil.copy(TENANT, probe)
@@ -79,6 +66,7 @@ def test_every_cut_point_resumes_to_the_same_tenant(tmp_path):
     assert counter.returncode == 0, counter.stderr
     total = _total_writes(tmp_path / "probe-journal")
     assert total >= 15, "the plan should exercise many writes"
+    print(f"cut points tried: {total - 1}")
 
     for cut in range(1, total):
         work = tmp_path / f"cut-{cut}"

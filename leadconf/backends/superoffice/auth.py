@@ -10,6 +10,8 @@ The first complete set wins, in this order:
     SUPEROFFICE_REFRESH_TOKEN + SUPEROFFICE_CLIENT_ID
       + SUPEROFFICE_CLIENT_SECRET                                    an OAuth access token, renewed on 401
     SUPEROFFICE_USERNAME + SUPEROFFICE_PASSWORD                      Authorization: Basic ... (onsite)
+    the target's saved login (`leadconf login`: the keyring, else
+      ~/.config/leadconf/credentials.json; oauth.py)                 an OAuth access token, renewed on 401
 
 SUPEROFFICE_APP_TOKEN, when set, is sent as SO-AppToken with any scheme (Online wants it for calls
 from a server). Every value is registered with the redaction helper as soon as it is read.
@@ -305,4 +307,10 @@ def credentials_from_env(environ, target, token_provider=None) -> Credentials:
         redact.register(get(PASSWORD))
         raw = base64.b64encode(f"{get(USERNAME)}:{get(PASSWORD)}".encode()).decode("ascii")
         return StaticCredentials("basic", f"Basic {raw}", app_token)
+    # No SUPEROFFICE_* credentials: the login `leadconf login` saved for this target, if any.
+    from leadconf.backends.superoffice.oauth import saved_login_credentials
+
+    saved = saved_login_credentials(environ, target, app_token)
+    if saved is not None:
+        return saved
     raise TargetError(MISSING)

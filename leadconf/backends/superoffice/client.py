@@ -238,7 +238,9 @@ class ApiClient:
 
     def _transport_failure(self, exc, method, shown, item, idempotent):
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "connection failed"
-        err = TransportError(f"{kind}: {redact.redact(exc) or type(exc).__name__}", method=method, path=shown, item=item)
+        detail = redact.redact(exc)
+        message = f"{kind}: {type(exc).__name__}" + (f" ({detail})" if detail and detail != kind else "")
+        err = TransportError(message, method=method, path=shown, item=item)
         if isinstance(exc, _NOT_SENT) or idempotent:
             return _Retry(err)
         err.extra["outcome"] = "unknown"  # the request may or may not have been carried out

@@ -90,11 +90,17 @@ class Writes:
         return None
 
     def _sync_links(self, path, desired, current_raw, label, what) -> tuple[int, ...]:
-        """Make the Selected set of a SelectableMDOListItem array equal `desired` (U5)."""
+        """Make the Selected set of a SelectableMDOListItem array equal `desired` (U5).
+
+        `desired` None: not managed (a new item the config gives no visibility): the server's
+        default stands, and is read back so the item returned is the item stored.
+        """
         if current_raw is None:
             current_raw = self._get_list(path, label)
         with shape_errors(label, "GET", path):
             current = api.selected_ids(current_raw, f"{label}.{what}s")
+        if desired is None:
+            return current
         wanted = set(desired)
         known = {entry.get("Id") for entry in current_raw if isinstance(entry, dict)}
         unknown = sorted(wanted - known)
