@@ -27,6 +27,7 @@ from bench.report import Section, table  # noqa: E402
 from bench.util import ROOT, BenchError  # noqa: E402
 
 BENCHES = ("latency", "scale", "api", "tenants")
+DEFAULT_OUT = os.path.join(ROOT, "bench", "results", "latest.md")
 
 
 def _load(name):
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="a smaller run (under 2 minutes)")
     ap.add_argument("--only", default=",".join(BENCHES), help=f"comma-separated subset of {','.join(BENCHES)}")
-    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "latest.md"),
+    ap.add_argument("--out", default=DEFAULT_OUT,
                     help="where to write the report (default bench/results/latest.md; '-' = stdout only)")
     ap.add_argument("--keep", action="store_true", help="keep the generated files (their folder is printed)")
     args = ap.parse_args(argv)
@@ -112,7 +113,26 @@ def main(argv=None) -> int:
                        "goals": [g.__dict__ for g in goals],
                        "sections": {s.title: s.data for s in sections}}, fh, indent=1, default=str)
         print(f"bench: wrote {os.path.relpath(args.out)}", file=sys.stderr)
+    if not args.quick and chosen == list(BENCHES) and args.out == DEFAULT_OUT:
+        _update_readme(machine, lines[2:], sections)
     return 0
+
+
+def _update_readme(machine: str, head: list[str], sections: list[Section]):
+    """A full run of every benchmark also refreshes the results block of bench/README.md."""
+    path = os.path.join(ROOT, "bench", "README.md")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    start, end = "<!-- RESULTS -->", "<!-- /RESULTS -->"
+    if start not in text or end not in text:
+        return
+    block = ["", *[ln.replace("## Goals", "### Goals") for ln in head]]
+    for s in sections:
+        block += [f"### {s.title}", "", s.body, ""]
+    new = text[: text.index(start) + len(start)] + "\n" + "\n".join(block) + "\n" + text[text.index(end):]
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(new)
+    print("bench: refreshed the results in bench/README.md", file=sys.stderr)
 
 
 if __name__ == "__main__":

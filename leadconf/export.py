@@ -7,7 +7,10 @@ from leadconf.config.models import API_TO_TRIGGER, GROUP_TO_API
 from leadconf.model.tenant import Tenant
 
 API_TO_GROUP = {v: k for k, v in GROUP_TO_API.items()}
-SCHEMA_LINE = "# yaml-language-server: $schema=https://leadconf.dev/schemas/leadconf.schema.json"
+SCHEMA_HINT = (
+    "# Editor completion: `leadconf schema -o leadconf.schema.json`, then start this file with\n"
+    "# yaml-language-server: $schema=leadconf.schema.json   (or export with --schema-ref)"
+)
 
 
 def _by_rank(items):
@@ -96,9 +99,11 @@ def export_config(tenant: Tenant, include_deleted: bool = False) -> dict:
     return doc
 
 
-def to_yaml(doc: dict) -> str:
+def to_yaml(doc: dict, schema_ref: str | None = None) -> str:
+    """The document as YAML; `schema_ref` (a path or URL of the schema) adds the editor's modeline."""
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     body = yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
-    return SCHEMA_LINE + "\n" + body
+    head = f"# yaml-language-server: $schema={schema_ref}" if schema_ref else SCHEMA_HINT
+    return head + "\n" + body

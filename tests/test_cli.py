@@ -157,9 +157,10 @@ def test_export_round_trips(example, tmp_path):
     tenant = tmp_path / example
     shutil.copy(os.path.join(EXAMPLES, "tenants", example), tenant)
     exported = tmp_path / "exported.yaml"
-    code, _, err = run_cli("export", "--target", f"snapshot:{tenant}", "-o", str(exported))
+    code, _, err = run_cli("export", "--target", f"snapshot:{tenant}", "-o", str(exported),
+                           "--schema-ref", "leadconf.schema.json")
     assert code == 0, err
-    assert exported.read_text().startswith("# yaml-language-server: $schema=")
+    assert exported.read_text().startswith("# yaml-language-server: $schema=leadconf.schema.json\n")
     assert run_cli("validate", "-c", str(exported))[0] == 0
     code, out, err = run_cli("plan", "-c", str(exported), "--target", f"snapshot:{tenant}", "--detailed-exitcode")
     assert code == 0, out + err
@@ -191,3 +192,45 @@ def test_two_applies_cannot_interleave(tenant, tmp_path, monkeypatch):
         code, _, err = run_cli("apply", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--auto-approve",
                                "--journal-dir", str(tmp_path / "j"))
     assert code == 1 and "holds the lock" in err
+
+
+def test_undo_after_an_apply_that_changed_and_moved_an_item(tmp_path):
+    """Regression: the undo plan was refused as stale when one apply both updated an item and moved
+    it in a reorder (its fingerprint came from the update, not from the tenant the apply left)."""
+    tenant = tmp_path / "tenant.json"
+    shutil.copy(EXISTING, tenant)
+    original = json.loads(tenant.read_text())
+    config = tmp_path / "leadconf.yaml"
+    config.write_text("version: 1\ncompany_categories:\n  items:\n    - name: Prospect\n      lead_status: true\n"
+                      "    - name: Customer\n")
+    code, out, err = run_cli("apply", "-c", str(config), "--target", f"snapshot:{tenant}", "--auto-approve",
+                             "--journal-dir", str(tmp_path / "j"))
+    assert code == 0 and "reorder  Company – Category" in out, out + err
+    undo = next((tmp_path / "j").glob("*.undo.json"))
+    assert "--allow-delete" not in out  # the undo deletes nothing
+    code, out, err = run_cli("apply", str(undo), "--journal-dir", str(tmp_path / "j2"))
+    assert code == 0, out + err
+    assert json.loads(tenant.read_text()) == original
+
+
+def test_a_refused_apply_leaves_no_journal(tenant, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--out", str(plan_file))
+    doc = json.loads(tenant.read_text())
+    doc["categories"][0]["Tooltip"] = "changed"
+    tenant.write_text(json.dumps(doc))
+    assert run_cli("apply", str(plan_file), "--journal-dir", str(tmp_path / "j"))[0] == 1
+    assert not list((tmp_path / "j").glob("*.jsonl")) if (tmp_path / "j").exists() else True
+    code, _, err = run_cli("apply", "--resume", "--journal-dir", str(tmp_path / "j"))
+    assert code == 1 and "nothing to resume" in err
+
+
+def test_saved_plan_applies_from_another_directory(tenant, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    relative = os.path.relpath(tenant)
+    run_cli("plan", "-c", LEAD_MGMT, "--target", f"snapshot:{relative}", "--out", str(plan_file))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, out, err = run_cli("apply", str(plan_file), "--journal-dir", str(tmp_path / "j"), cwd=str(elsewhere))
+    assert code == 0, out + err
+    assert "Applying the saved plan to snapshot:" in err

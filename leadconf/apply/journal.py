@@ -30,6 +30,7 @@ class Journal:
     def __init__(self, path: str):
         self.path = path
         self._fh = None
+        self._header = None
 
     @classmethod
     def create(cls, directory: str, plan_dict: dict, target: str) -> "Journal":
@@ -42,12 +43,16 @@ class Journal:
             n += 1
             path = os.path.join(directory, f"apply-{stamp}-{digest}-{n}.jsonl")
         journal = cls(path)
-        journal._append({"type": "plan", "target": target, "started": stamp, "plan": plan_dict})
+        # Written with the first event: an apply refused before its first change leaves no journal.
+        journal._header = {"type": "plan", "target": target, "started": stamp, "plan": plan_dict}
         return journal
 
     def _append(self, record: dict):
         if self._fh is None:
             self._fh = open(self.path, "a", encoding="utf-8")
+            header, self._header = self._header, None
+            if header is not None:
+                self._append(header)
         self._fh.write(json.dumps(record, ensure_ascii=False, default=list) + "\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())

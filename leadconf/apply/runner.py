@@ -53,6 +53,9 @@ class ApplyReport:
     outcomes: list[Outcome] = field(default_factory=list)
     journal: str | None = None
     undo: str | None = None
+    # the tenant as the apply left it (kind, key) -> item; the undo plan's fingerprints come from it
+    final: dict = field(default_factory=dict, repr=False)
+    undo_deletes: bool = False
 
     @property
     def ok(self) -> bool:
@@ -218,6 +221,8 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
             journal.done(outcome.index, outcome.key, outcome.before, outcome.after)
     if journal:
         journal.end("complete" if report.ok else "failed")
+    report.final = {(kind, key): item for kind, items in state.items.items() for key, item in items.items()}
+    report.final[("utm_tracking", None)] = state.utm_tracking
     return report
 
 

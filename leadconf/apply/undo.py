@@ -18,11 +18,7 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
             continue
         c = outcome.change
         reason = _REASON.format(journal=report.journal or "this run")
-        fp = fingerprint(outcome.after) if not isinstance(outcome.after, (bool, type(None), dict)) else None
-        if c.kind == "utm_tracking":
-            from leadconf.diff import fingerprint_value
-
-            fp = fingerprint_value(outcome.after)
+        fp = _final_fingerprint(report, c, outcome)
         if c.action == "reorder":
             ranks = outcome.before or {}
             if ranks:
@@ -49,3 +45,17 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
         policy=plan.policy,
         list_sizes=plan.list_sizes,
     )
+
+
+def _final_fingerprint(report: ApplyReport, change: Change, outcome) -> str | None:
+    """The item's digest as the whole apply left it: a later change of the same apply (a reorder)
+    may have moved it after its own change was made."""
+    if change.kind == "utm_tracking":
+        from leadconf.diff import fingerprint_value
+
+        return fingerprint_value(report.final.get(("utm_tracking", None), outcome.after))
+    if change.action == "reorder":
+        return None
+    key = outcome.key if outcome.key is not None else change.key
+    item = report.final.get((change.kind, key), outcome.after)
+    return fingerprint(item) if item is not None and not isinstance(item, (bool, dict)) else None

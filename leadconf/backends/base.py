@@ -30,6 +30,8 @@ KINDS = ("category", "lead_status", "category_automation", "utm_tracking", "lead
 class Backend(Protocol):
     #: how the target is shown in plans and reports (never with credentials)
     description: str
+    #: optional: the target string a saved plan records to find the tenant again (default: description)
+    locator: str
 
     def read(self) -> Tenant:
         """The whole current state."""

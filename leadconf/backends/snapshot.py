@@ -24,7 +24,9 @@ LOCK_TIMEOUT_ENV = "LEADCONF_LOCK_TIMEOUT"
 class SnapshotBackend:
     def __init__(self, path: str):
         self.path = path
-        self.description = f"snapshot:{path}"
+        self.description = f"snapshot:{path}"  # as the user wrote it, for plans and reports
+        # ... and absolute in saved plans, so that one applies from any working directory
+        self.locator = f"snapshot:{os.path.abspath(path)}"
         self._doc = None
         self._stamp = None
 

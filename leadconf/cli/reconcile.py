@@ -45,7 +45,7 @@ def _plan_one(loaded, target, rate_limit):
 
     backend = _open(target, rate_limit)
     try:
-        return build_plan(loaded, backend.read(), backend.description)
+        return build_plan(loaded, backend.read(), backend.description, getattr(backend, "locator", ""))
     finally:
         backend.close()
 
@@ -189,14 +189,14 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
             raise PlanFileError(f"nothing to resume: no unfinished journal in {journal_dir}")
         header, events = read_journal(journal_path)
         plan_ = Plan.from_file_dict(header["plan"])
-        report = _apply_one(plan_, plan_.target, rate_limit, journal_dir, auto_approve=True,
+        report = _apply_one(plan_, plan_.locator or plan_.target, rate_limit, journal_dir, auto_approve=True,
                             allow_delete=allow_delete, allow_large_change=allow_large_change,
                             continue_on_error=continue_on_error, output=output, color=color, journal_path=journal_path,
                             interrupted=interrupted_changes(events))
         return _finish([(plan_.target, report, None)], output)
     if planfile:
         plan_ = _load_plan_file(planfile)
-        chosen = list(targets) or [plan_.target]
+        chosen = list(targets) or [plan_.locator or plan_.target]
         if len(chosen) != 1:
             raise click.UsageError("a plan file applies to one target")
         report = _apply_one(plan_, chosen[0], rate_limit, journal_dir, auto_approve=True,
@@ -233,7 +233,7 @@ def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_de
             tenant = None
             if plan_ is None:
                 tenant = backend.read()  # under the lock: the plan and the apply see the same tenant
-                plan_ = build_plan(loaded, tenant, backend.description)
+                plan_ = build_plan(loaded, tenant, backend.description, getattr(backend, "locator", ""))
                 if output == "text" and not quiet_plan:
                     click.echo(render.text(plan_, color=_color(color)), nl=False, color=_color(color))
                 if not plan_.has_changes:
@@ -243,6 +243,12 @@ def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_de
                 safety.check(plan_, allow_delete=allow_delete, allow_large_change=allow_large_change)
                 _confirm(plan_, auto_approve)
             else:
+                if output == "text":
+                    echo_err(f"Applying the saved plan to {backend.description}: {render.summary_line(plan_)}")
+                if not plan_.has_changes:
+                    from leadconf.apply import ApplyReport
+
+                    return ApplyReport(target=backend.description)
                 safety.check(plan_, allow_delete=allow_delete, allow_large_change=allow_large_change)
             if journal_path:
                 journal = Journal(journal_path)
@@ -258,6 +264,7 @@ def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_de
                 undo_path = journal.path[: -len(".jsonl")] + ".undo.json"
                 atomic_write(undo_path, json.dumps(undo.to_file_dict(), indent=2, ensure_ascii=False) + "\n")
                 report.undo = undo_path
+                report.undo_deletes = undo.summary()["delete"] > 0
             return report
     finally:
         backend.close()
@@ -295,6 +302,7 @@ def _finish(results, output):
 
 def _print_report(report, many):
     from leadconf.apply.runner import DONE
+    from leadconf.plan.change import KIND_TITLES
 
     prefix = f"{report.target}: " if many else ""
     if not report.outcomes:
@@ -302,7 +310,8 @@ def _print_report(report, many):
             click.echo(f"{prefix}no changes.")
         return
     for o in report.outcomes:
-        line = f"  {o.status:<12} {o.change.action:<8} {o.change.kind.replace('_', ' ')} {o.change.name}"
+        what = KIND_TITLES[o.change.kind] if o.change.action == "reorder" else f"{o.change.kind.replace('_', ' ')} {o.change.name}"
+        line = f"  {o.status:<12} {o.change.action:<8} {what}"
         if o.error:
             line += f": {o.error}"
         click.echo(prefix + line)
@@ -312,15 +321,17 @@ def _print_report(report, many):
     if report.journal:
         click.echo(f"{prefix}Journal: {report.journal}")
     if report.undo:
-        click.echo(f"{prefix}Undo plan: {report.undo} (leadconf apply {report.undo} --allow-delete)")
+        flag = " --allow-delete" if report.undo_deletes else ""
+        click.echo(f"{prefix}Undo plan: {report.undo} (to go back: leadconf apply {report.undo}{flag})")
 
 
 @click.command()
 @target_option
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
 @click.option("--include-deleted", is_flag=True, help="List deleted items too, as deleted: true.")
+@click.option("--schema-ref", metavar="PATH|URL", help="Start the file with a yaml-language-server modeline to this schema.")
 @click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second (default 10).")
-def export(targets, out_file, include_deleted, rate_limit):
+def export(targets, out_file, include_deleted, schema_ref, rate_limit):
     """Write the tenant's current state as a config file."""
     from leadconf.backends.registry import resolve_targets
     from leadconf.export import export_config, to_yaml
@@ -331,7 +342,7 @@ def export(targets, out_file, include_deleted, rate_limit):
         raise click.UsageError("export reads one target")
     backend = _open(chosen[0], rate_limit)
     try:
-        text = to_yaml(export_config(backend.read(), include_deleted=include_deleted))
+        text = to_yaml(export_config(backend.read(), include_deleted=include_deleted), schema_ref)
     finally:
         backend.close()
     if out_file:

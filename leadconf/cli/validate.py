@@ -18,51 +18,81 @@ def _count(n: int, word: str) -> str:
 
 
 @click.command()
+@click.argument("files", nargs=-1, type=click.Path(), metavar="[CONFIG]...")
 @config_option
 @target_option
 @click.option(
     "--output",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text: one 'file:line:col: RULE message' line per finding on stderr; json: a JSON array on stdout.",
+    help="text: one 'file:line:col: RULE message' line per finding on stderr; json: a JSON array on stdout; "
+    "github: workflow annotations on stdout.",
 )
-def validate(configs, targets, output):
+def validate(files, configs, targets, output):
     """Check the configuration: YAML, schema and the product's rules.
 
-    With --target, also check it against the tenant's current state (user
-    groups, headings, associates, flows, licences). Exits 0 when valid
-    (warnings allowed), 1 when not.
+    Each CONFIG given as an argument (a file or a directory) is checked as a
+    config of its own, as pre-commit passes them; -c files (repeatable) merge
+    into one config. With --target, also check against the tenant's current
+    state (user groups, headings, associates, flows, licences). Exits 0 when
+    valid (warnings allowed), 1 when not.
     """
-    from leadconf.config.loader import load_config, sort_key
-    from leadconf.errors import ConfigError
-
-    paths = default_configs(configs)
-    label = ", ".join(paths)
-    try:
-        loaded = load_config(paths)
-        findings = list(loaded.warnings)
-    except ConfigError as exc:
-        loaded, findings = None, list(exc.diagnostics)
-    if loaded is not None and targets:
-        findings = sorted(findings + _check_targets(loaded, targets), key=sort_key(loaded.files))
-    errors = sum(d.severity == "error" for d in findings)
-    warnings = len(findings) - errors
+    if files and configs:
+        raise click.UsageError("give config files either as arguments (each checked alone) or with -c (merged), not both")
+    units = [[f] for f in files] if files else [default_configs(configs)]
+    results = [(paths, _findings(paths, targets)) for paths in units]
+    findings = [d for _, found in results for d in found]
+    invalid = any(d.severity == "error" for d in findings)
 
     if output == "json":
         import json
 
         click.echo(json.dumps([d.to_dict() for d in findings], indent=2, ensure_ascii=False))
-    else:
+    elif output == "github":
         for diag in findings:
-            echo_err(str(diag))
-        counts = ", ".join(p for p in (_count(errors, "error") if errors else "", _count(warnings, "warning") if warnings else "") if p)
-        if errors:
-            echo_err(f"{label}: invalid ({counts})")
-        else:
-            click.echo(f"{label}: valid" + (f" ({counts})" if counts else ""))
-    if errors:
+            click.echo(_annotation(diag))
+    else:
+        for paths, found in results:
+            for diag in found:
+                echo_err(str(diag))
+            errors = sum(d.severity == "error" for d in found)
+            warnings = len(found) - errors
+            counts = ", ".join(p for p in (_count(errors, "error") if errors else "", _count(warnings, "warning") if warnings else "") if p)
+            label = ", ".join(paths)
+            if errors:
+                echo_err(f"{label}: invalid ({counts})")
+            else:
+                click.echo(f"{label}: valid" + (f" ({counts})" if counts else ""))
+    if invalid:
         click.get_current_context().exit(1)
+
+
+def _findings(paths, targets) -> list:
+    from leadconf.config.loader import load_config, sort_key
+    from leadconf.errors import ConfigError
+
+    try:
+        loaded = load_config(paths)
+        findings = list(loaded.warnings)
+    except ConfigError as exc:
+        return list(exc.diagnostics)
+    if targets:
+        findings = sorted(findings + _check_targets(loaded, targets), key=sort_key(loaded.files))
+    return findings
+
+
+def _annotation(diag) -> str:
+    """A GitHub workflow command: the finding shows on the YAML line in the pull request."""
+    level = "error" if diag.severity == "error" else "warning"
+    where = []
+    if diag.file:
+        where.append(f"file={diag.file}")
+        if diag.line:
+            where += [f"line={diag.line}", f"col={diag.column or 1}"]
+    head = f"::{level} " + ",".join(where) if where else f"::{level}"
+    text = f"{diag.rule} {diag.message}".strip().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"{head}::{text}"
 
 
 # validate reads a tenant only when asked to: no $LEADCONF_TARGET or target: default here, so

@@ -9,7 +9,7 @@ A field left as None was not written in the YAML: leadconf does not manage it. A
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
@@ -57,6 +57,7 @@ def _name(max_len: int, what: str):
 CategoryName = _name(CATEGORY_NAME_MAX, "category")
 LeadStatusName = _name(LEAD_STATUS_NAME_MAX, "lead status")
 RefName = Annotated[str, Field(min_length=1, max_length=CATEGORY_NAME_MAX, pattern=_NO_CONTROL)]
+LeadStatusRef = Annotated[str, Field(min_length=1, max_length=LEAD_STATUS_NAME_MAX, pattern=_NO_CONTROL)]
 
 
 class Category(_Strict):
@@ -99,7 +100,7 @@ class LeadStatus(_Strict):
     description: Annotated[str, Field(max_length=LEAD_STATUS_TOOLTIP_MAX, pattern=_NO_CONTROL)] | SkipJsonSchema[None] = Field(
         None, description="Shown as the tooltip."
     )
-    renamed_from: RefName | list[RefName] | SkipJsonSchema[None] = Field(None, description="Earlier name(s).")
+    renamed_from: LeadStatusRef | list[LeadStatusRef] | SkipJsonSchema[None] = Field(None, description="Earlier name(s).")
     deleted: bool = Field(False, description="Retire the lead status (soft delete). Never for Open.")
 
 
@@ -121,7 +122,7 @@ class AutomationRule(_Strict):
 
 
 class LeadStatusAutomationRule(AutomationRule):
-    lead_status: RefName | SkipJsonSchema[None] = Field(
+    lead_status: LeadStatusRef | SkipJsonSchema[None] = Field(
         None, description="The lead status that triggers the rule. Required when enabled."
     )
 

@@ -8,7 +8,7 @@ from leadconf.model.tenant import Tenant
 from leadconf.plan.plan import Plan
 
 
-def build_plan(loaded, tenant: Tenant, target: str) -> Plan:
+def build_plan(loaded, tenant: Tenant, target: str, locator: str = "") -> Plan:
     """Run the rules that need the tenant, then the diff. Raises ConfigError on rule errors."""
     from leadconf.config.rules import check_against_tenant
 
@@ -20,6 +20,7 @@ def build_plan(loaded, tenant: Tenant, target: str) -> Plan:
     policy = loaded.config.policy
     return Plan(
         target=target,
+        locator=locator,
         changes=result.changes,
         warnings=list(loaded.warnings) + findings + result.warnings,
         config_digest=loaded.digest,

@@ -22,6 +22,7 @@ class Plan:
     config_files: list[str] = field(default_factory=list)
     policy: dict = field(default_factory=lambda: {"max_change_percent": 30.0, "min_list_size": 10})
     list_sizes: dict = field(default_factory=dict)  # live, not deleted items per list kind
+    locator: str = ""  # where a saved plan finds its tenant again, if not at `target`
 
     @property
     def has_changes(self) -> bool:
@@ -52,6 +53,7 @@ class Plan:
             "config": {"digest": self.config_digest, "files": self.config_files},
             "policy": self.policy,
             "list_sizes": self.list_sizes,
+            "locator": self.locator or self.target,
         }
         return {**body, "checksum": _checksum(body)}
 
@@ -71,6 +73,7 @@ class Plan:
                 config_files=list(data["config"]["files"]),
                 policy=dict(data["policy"]),
                 list_sizes=dict(data.get("list_sizes", {})),
+                locator=str(data.get("locator") or data["target"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanFileError(f"the plan file is incomplete or malformed ({exc.__class__.__name__}: {exc})") from None

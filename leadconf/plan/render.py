@@ -57,7 +57,7 @@ def _field_lines(change: Change) -> list[tuple[str, str]]:
         if field in ("name",) and change.action == "create":
             continue
         if change.action == "create":
-            lines.append((field, _fmt(value)))
+            lines.append(("position", str(value)) if field == "rank" else (field, _fmt(value)))
         else:
             lines.append((field, f"{_fmt(before.get(field))} → {_fmt(value)}"))
     return lines
@@ -71,7 +71,7 @@ def text(plan: Plan, color: bool = False) -> str:
     for kind, changes in _grouped(plan):
         out.append(paint("1", KIND_TITLES[kind]))
         for c in changes:
-            head = f"  {_SIGIL[c.action]} {c.action:<8} {c.name}"
+            head = f"  {_SIGIL[c.action]} {c.action:<8} {'(the order of the list)' if c.action == 'reorder' else c.name}"
             if c.meta.get("old_name"):
                 head += f"  (was {c.meta['old_name']!r})"
             out.append(paint(_COLOR[c.action], head))
@@ -103,6 +103,8 @@ def markdown(plan: Plan) -> str:
             for c in changes:
                 detail = "; ".join(f"{f}: {v}" for f, v in _field_lines(c))
                 name = c.name + (f" (was {c.meta['old_name']})" if c.meta.get("old_name") else "")
+                if c.action == "reorder":
+                    name = "(the order of the list)"
                 out.append(
                     f"| {_SIGIL[c.action]} | {c.action} | {KIND_TITLES[kind]} | {_md_cell(name)} | "
                     f"{_md_cell(detail)} | {_md_cell(c.source or '')} |"
@@ -128,7 +130,8 @@ def github(plan: Plan) -> str:
     out = []
     for c in plan.changes:
         level = _RISKY.get(c.action)
-        if c.kind == "lead_status" and c.action != "reorder":
+        lead_status_flag = c.kind == "category" and "lead_status" in (c.after or {}) and c.action != "create"
+        if (c.kind == "lead_status" and c.action != "reorder") or lead_status_flag:
             level = level or "warning"
         if level is None:
             continue

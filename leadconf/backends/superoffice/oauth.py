@@ -41,6 +41,7 @@ import os
 import re
 import secrets
 import socketserver
+import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -122,10 +123,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._page(404, "Not found", "This is leadconf's sign-in listener; it only answers the login redirect.")
             return
         outcome = self.server.judge(parse_qs(parts.query, keep_blank_values=True))
-        if outcome.code is not None:
-            self._page(200, "Signed in", "leadconf received the sign-in. You can close this tab and return to the terminal.")
-        else:
-            self._page(400, "Sign-in failed", _html_escape(outcome.error) + " Return to the terminal.")
+        try:
+            if outcome.code is not None:
+                self._page(200, "Signed in", "leadconf received the sign-in. You can close this tab and return to the terminal.")
+            else:
+                text = outcome.error[:1].upper() + outcome.error[1:]
+                self._page(400, "Sign-in failed", _html_escape(text) + ". Return to the terminal.")
+        finally:
+            self.server.deliver(outcome)  # after the page: the command may end as soon as it knows
 
     def _page(self, status, title, text):
         body = _PAGE.format(title=title, text=text).encode("utf-8")
@@ -143,8 +148,10 @@ def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-class _CallbackServer(HTTPServer):
-    timeout = 0.2  # handle_request() returns this often, so that the deadline is checked
+class _CallbackServer(socketserver.ThreadingMixIn, HTTPServer):
+    # A thread per connection: a browser's idle pre-connection must not hold up the real request.
+    daemon_threads = True
+    timeout = 0.05  # handle_request() returns this often, so that the deadline and the outcome are checked
 
     def server_bind(self):
         # HTTPServer.server_bind looks the host name up (socket.getfqdn), which can stall on DNS
@@ -161,12 +168,14 @@ class CallbackListener:
     def __init__(self, state: str, port: int = 0):
         self._state = state
         self.outcome: _Outcome | None = None
+        self._delivered = threading.Lock()
         try:
             self._server = _CallbackServer(("127.0.0.1", port), _Handler)
         except OSError as exc:
             raise TargetError(f"cannot listen on 127.0.0.1:{port} for the sign-in redirect ({exc.strerror or exc}); "
                               "choose another --port") from None
         self._server.judge = self._judge
+        self._server.deliver = self._deliver
 
     @property
     def port(self) -> int:
@@ -185,19 +194,19 @@ class CallbackListener:
         code = one("code")
         redact.register(code)
         if state is None or not hmac.compare_digest(state.encode(), self._state.encode()):
-            outcome = _Outcome(error="The sign-in answer does not belong to the login waiting here (its state "
-                                     "does not match): refused.")
-        elif one("error") is not None:
-            reason = one("error")
+            return _Outcome(error="the sign-in answer does not belong to the login waiting here "
+                                  "(its state does not match): refused")
+        if one("error") is not None:
             detail = one("error_description")
-            outcome = _Outcome(error=f"The login service refused the sign-in: {reason}" + (f" ({detail})." if detail else "."))
-        elif not code:
-            outcome = _Outcome(error="The sign-in answer has no authorization code.")
-        else:
-            outcome = _Outcome(code=code)
-        if self.outcome is None:
-            self.outcome = outcome
-        return outcome
+            return _Outcome(error=f"the login service refused the sign-in: {one('error')}" + (f" ({detail})" if detail else ""))
+        if not code:
+            return _Outcome(error="the sign-in answer has no authorization code")
+        return _Outcome(code=code)
+
+    def _deliver(self, outcome: _Outcome) -> None:
+        with self._delivered:
+            if self.outcome is None:  # the first answer counts; the listener closes after it
+                self.outcome = outcome
 
     def wait(self, timeout: float, clock=time.monotonic) -> str:
         """The authorization code; AuthError for a refused, failed or missing answer."""
@@ -210,7 +219,7 @@ class CallbackListener:
                 )
             self._server.handle_request()
         if self.outcome.code is None:
-            raise AuthError(redact.redact(self.outcome.error) + " Run `leadconf login` again.")
+            raise AuthError(redact.redact(self.outcome.error) + "; run `leadconf login` again")
         return self.outcome.code
 
     def close(self):
