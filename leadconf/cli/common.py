@@ -48,9 +48,13 @@ def default_configs(configs) -> list[str]:
 
 
 def enable_debug_log():
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    """Debug logging of leadconf (each API request among it; secrets are redacted where logged)."""
     log = logging.getLogger("leadconf")
+    for old in [h for h in log.handlers if getattr(h, "_leadconf_cli", False)]:
+        log.removeHandler(old)  # one handler, on the current stderr, however often a process runs main()
+    handler = logging.StreamHandler(sys.stderr)
+    handler._leadconf_cli = True
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
 

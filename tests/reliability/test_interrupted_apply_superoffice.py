@@ -61,19 +61,24 @@ def _resume_and_check(emulator, journal_dir, reference_doc, label):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fault", ["server-error", "dropped-after-carrying-out"])
+@pytest.mark.parametrize("fault", ["server-error", "html-error-page", "malformed-answer", "dropped-after-carrying-out"])
 def test_every_failed_write_resumes_to_the_same_tenant(emulator, reference, tmp_path, fault):
     reference_doc, writes = reference
     for cut in range(1, writes + 1):
         emulator.reset(TENANT)
         if fault == "server-error":
             emulator.inject("status", status=500, on_write=cut)
+        elif fault == "html-error-page":
+            emulator.inject("html", status=500, on_write=cut)
+        elif fault == "malformed-answer":
+            emulator.inject("malformed", on_write=cut)
         else:
             emulator.inject("drop", apply=True, on_write=cut)
         journal_dir = tmp_path / f"{fault}-{cut}"
         code, out, err = _apply(emulator, journal_dir)
-        if fault == "server-error":
-            assert code == 1 and "HTTP 500" in err, f"cut {cut}: {out}{err}"
+        if fault != "dropped-after-carrying-out":
+            assert code == 1 and "Traceback" not in err, f"cut {cut}: {out}{err}"
+            assert "first failure:" in err and "HTTP" in err or "JSON" in err, f"cut {cut}: {err}"
         else:
             assert code == 0, f"cut {cut}: a lost answer must be recovered: {out}{err}"
             assert emulator.document() == reference_doc, f"cut {cut}: a lost answer changed the outcome"
