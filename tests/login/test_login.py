@@ -128,7 +128,7 @@ def test_online_target_through_the_login_url(emu, browser, cred_file, monkeypatc
     """superoffice:online/CustNNNNN: authorize, tokens and discovery at the (overridden) roots."""
     monkeypatch.setenv("LEADCONF_SUPEROFFICE_STATE_URL", emu.root_url)
     monkeypatch.setenv("LEADCONF_SUPEROFFICE_LOGIN_URL", emu.root_url)
-    code, out, err = _login(emu, target="superoffice:online/Cust12345")
+    code, _, err = _login(emu, target="superoffice:online/Cust12345")
     assert code == 0, err
     assert browser.opened[0].startswith(emu.root_url + "/login/common/oauth/authorize?")
     assert "superoffice:online/Cust12345" in _saved(cred_file)
@@ -454,6 +454,26 @@ def test_logout_clears_both_stores(emu, browser, cred_file, memory_keyring, monk
     code, out, _ = run_cli("logout", "--target", emu.target)
     assert code == 0 and "the system keyring and " + str(cred_file) in out
     assert memory_keyring.items == {} and _saved(cred_file) == {}
+
+
+def test_a_locked_keyring(emu, browser, cred_file, memory_keyring, monkeypatch):
+    def locked(*args):
+        raise RuntimeError("the keyring is locked")
+
+    memory_keyring.set_password = locked
+    code, out, err = _login(emu)
+    assert code == 0, err
+    assert str(cred_file) in out  # fell back to the file
+    memory_keyring.get_password = locked
+    monkeypatch.delenv("SUPEROFFICE_CLIENT_ID")
+    code, _, err = _plan(emu)
+    assert code == 0, err  # found in the file
+    code, _, err = run_cli("logout", "--target", emu.target)
+    assert code == 1 and f"cannot update the system keyring (RuntimeError) (removed from {cred_file})" in err
+    assert _saved(cred_file) == {}
+    code, _, err = _plan(emu)
+    assert code == 1 and "cannot read the system keyring to look for the saved login" in err
+    assert "LEADCONF_KEYRING=0" in err
 
 
 def test_null_keyring_backend_means_the_file(emu, browser, cred_file, monkeypatch):

@@ -12,29 +12,14 @@ import sys
 
 import pytest
 
+from tests.reliability import killer
 from tests.helpers import EXAMPLES, ROOT, run_cli
 
 CONFIG = os.path.join(os.path.dirname(__file__), "many-changes.yaml")
 TENANT = os.path.join(EXAMPLES, "tenants", "existing-customer.json")
 
 # Runs `leadconf apply` in a child process that SIGKILLs itself right after its Nth write.
-KILLER = """
-import os, signal, sys
-from leadconf.backends.snapshot import SnapshotBackend
-limit = int(os.environ["KILL_AFTER_WRITES"])
-real = SnapshotBackend.write
-count = 0
-def write(self, kind, item):
-    global count
-    result = real(self, kind, item)
-    count += 1
-    if count >= limit:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return result
-SnapshotBackend.write = write
-from leadconf.cli import main
-main(sys.argv[1:])
-"""
+KILLER = killer("leadconf.backends.snapshot", "SnapshotBackend")
 
 
 def _apply_args(target, journal_dir):

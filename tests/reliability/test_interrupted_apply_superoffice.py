@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from tests.reliability import killer
 from tests.helpers import EXAMPLES, ROOT, run_cli
 
 CONFIG = os.path.join(os.path.dirname(__file__), "many-changes.yaml")
@@ -18,23 +19,7 @@ with open(os.path.join(EXAMPLES, "tenants", "existing-customer.json"), encoding=
     TENANT = json.load(fh)
 FLAGS = ["--auto-approve", "--allow-delete", "--allow-large-change"]
 
-KILLER = """
-import os, signal, sys
-from leadconf.backends.superoffice.backend import SuperOfficeBackend
-limit = int(os.environ["KILL_AFTER_WRITES"])
-real = SuperOfficeBackend.write
-count = 0
-def write(self, kind, item):
-    global count
-    result = real(self, kind, item)
-    count += 1
-    if count >= limit:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return result
-SuperOfficeBackend.write = write
-from leadconf.cli import main
-main(sys.argv[1:])
-"""
+KILLER = killer("leadconf.backends.superoffice.backend", "SuperOfficeBackend")
 
 
 def _apply(emulator, journal_dir, *extra):

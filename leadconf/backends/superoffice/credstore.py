@@ -169,13 +169,13 @@ def _update_file(path: str, change) -> bool:
 def load(key: str, environ=None) -> tuple[SavedLogin, str] | None:
     """(the saved login of target `key`, where it was found) or None."""
     environ = os.environ if environ is None else environ
+    problem = None
     kr = _keyring(environ)
     if kr is not None:
         try:
             value = kr.get_password(SERVICE, key)
-        except Exception as exc:  # a locked or broken keyring: say so rather than "not logged in"
-            raise TargetError(f"cannot read {KEYRING_NAME} ({type(exc).__name__}); "
-                              f"set {ENV_KEYRING}=0 to use the file store instead") from None
+        except Exception as exc:  # a locked or broken keyring: the file may still have it
+            problem, value = exc, None
         if value:
             redact.register(value)
             try:
@@ -185,13 +185,14 @@ def load(key: str, environ=None) -> tuple[SavedLogin, str] | None:
                                   f"run `leadconf logout --target {key}` and log in again") from None
             return _from_dict(data, f"{KEYRING_NAME} ({key})"), KEYRING_NAME
     path = file_path(environ)
-    if not os.path.exists(path):
-        return None
-    doc = _read_file(path)
-    entry = doc["logins"].get(key)
-    if entry is None:
-        return None
-    return _from_dict(entry, f"{path} ({key})"), path
+    if os.path.exists(path):
+        entry = _read_file(path)["logins"].get(key)
+        if entry is not None:
+            return _from_dict(entry, f"{path} ({key})"), path
+    if problem is not None:  # say so rather than "no credentials"
+        raise TargetError(f"cannot read {KEYRING_NAME} to look for the saved login of {key} "
+                          f"({type(problem).__name__}): unlock it, or set {ENV_KEYRING}=0 to use the file store only")
+    return None
 
 
 def save(key: str, login: SavedLogin, environ=None, where: str | None = None) -> str:

@@ -144,6 +144,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def _printable(text: str, limit: int = 200) -> str:
+    """Text from the redirect's query, safe to show in a terminal: no control characters, bounded."""
+    return "".join(c for c in text if c.isprintable())[:limit]
+
+
 def _html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
@@ -151,6 +156,9 @@ def _html_escape(text: str) -> str:
 class _CallbackServer(socketserver.ThreadingMixIn, HTTPServer):
     # A thread per connection: a browser's idle pre-connection must not hold up the real request.
     daemon_threads = True
+    # POSIX: rebinding a fixed --port right after the last login (TIME_WAIT) must work. Windows:
+    # SO_REUSEADDR would let another program bind the same port, so not there.
+    allow_reuse_address = os.name != "nt"
     timeout = 0.05  # handle_request() returns this often, so that the deadline and the outcome are checked
 
     def server_bind(self):
@@ -197,8 +205,9 @@ class CallbackListener:
             return _Outcome(error="the sign-in answer does not belong to the login waiting here "
                                   "(its state does not match): refused")
         if one("error") is not None:
-            detail = one("error_description")
-            return _Outcome(error=f"the login service refused the sign-in: {one('error')}" + (f" ({detail})" if detail else ""))
+            detail = _printable(one("error_description") or "")
+            return _Outcome(error=f"the login service refused the sign-in: {_printable(one('error'))}"
+                                  + (f" ({detail})" if detail else ""))
         if not code:
             return _Outcome(error="the sign-in answer has no authorization code")
         return _Outcome(code=code)
