@@ -70,7 +70,7 @@ def bench(work: str, quick: bool) -> Section:
     if not os.path.exists(EXAMPLE_CONFIG):
         return Section("1. Everyday latency", f"_Not run: {os.path.relpath(EXAMPLE_CONFIG, ROOT)} is missing._",
                        [Goal("validate ≤ octoDNS 100", "n/a", "≤ 1.00", None), Goal("plan ≤ octoDNS 100", "n/a", "≤ 1.00", None)])
-    rounds = 7 if quick else 21
+    rounds = 7 if quick else 31
     env = base_env()
     cases, octo_check = commands(work)
     series = interleaved(cases, rounds=rounds, warmup=2, check=_check_factory(octo_check), env=env)

@@ -100,6 +100,7 @@ def main(argv=None) -> int:
               [[g.name, g.measured, g.target, g.verdict + (f" ({g.note})" if g.note else "")] for g in goals]),
         "",
     ]
+    head = list(lines[2:])  # the machine line and the goals table
     for s in sections:
         lines += [f"## {s.title}", "", s.body, ""]
     text = "\n".join(lines)
@@ -114,7 +115,7 @@ def main(argv=None) -> int:
                        "sections": {s.title: s.data for s in sections}}, fh, indent=1, default=str)
         print(f"bench: wrote {os.path.relpath(args.out)}", file=sys.stderr)
     if not args.quick and chosen == list(BENCHES) and args.out == DEFAULT_OUT:
-        _update_readme(machine, lines[2:], sections)
+        _update_readme(machine, head, sections)
     return 0
 
 

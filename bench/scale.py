@@ -36,7 +36,7 @@ def _plan_checker(n, expected):
 def bench(work: str, quick: bool) -> Section:
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 50_000]
     octo_sizes = [10_000] if quick else [1_000, 10_000]
-    rounds, warmup = (3, 0) if quick else (5, 1)
+    rounds, warmup = (2, 0) if quick else (5, 1)
     env = base_env()
     lc = script("leadconf")
     cases, checks, files = {}, {}, {}

@@ -107,12 +107,11 @@ class _ListDiff:
             matched.add(live.id)
             self.final_name[live.id] = item.name.strip()
             have = self.view(live)
-            fp = fingerprint(live)
             if item.deleted:
                 if not live.deleted:
                     self.changes.append(
                         Change("delete", self.kind, live.name, live.id, {"deleted": False}, {"deleted": True},
-                               "marked deleted: true in the config", self._src(index, "deleted"), fp)
+                               "marked deleted: true in the config", self._src(index, "deleted"), fingerprint(live))
                     )
                 continue
             before, after = {}, {}
@@ -138,7 +137,8 @@ class _ListDiff:
             if action:
                 meta = {"old_name": old_name} if old_name else {}
                 self.changes.append(
-                    Change(action, self.kind, item.name.strip(), live.id, before, after, reason, self._src(index), fp, meta)
+                    Change(action, self.kind, item.name.strip(), live.id, before, after, reason, self._src(index),
+                           fingerprint(live), meta)
                 )
             listed.append((item.name.strip(), live))
 

@@ -234,3 +234,25 @@ def test_saved_plan_applies_from_another_directory(tenant, tmp_path):
     code, out, err = run_cli("apply", str(plan_file), "--journal-dir", str(tmp_path / "j"), cwd=str(elsewhere))
     assert code == 0, out + err
     assert "Applying the saved plan to snapshot:" in err
+
+
+def test_undo_plan_applies_from_another_directory(tenant, tmp_path):
+    """Regression: undo plans recorded the snapshot target as the user typed it (relative)."""
+    relative = os.path.relpath(tenant)
+    code, out, err = run_cli("apply", "-c", LEAD_MGMT, "--target", f"snapshot:{relative}", "--auto-approve",
+                             "--journal-dir", str(tmp_path / "j"))
+    assert code == 0, err
+    undo = next((tmp_path / "j").glob("*.undo.json"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code, out, err = run_cli("apply", str(undo), "--journal-dir", str(tmp_path / "j2"), cwd=str(elsewhere))
+    assert code == 0, out + err
+    with open(tenant) as fh, open(NEW_DB) as orig:
+        assert json.load(fh) == json.load(orig)
+
+
+def test_missing_snapshot_leaves_no_lock_file(tmp_path):
+    code, _, err = run_cli("apply", "-c", LEAD_MGMT, "--target", "snapshot:missing.json", "--auto-approve",
+                           "--journal-dir", str(tmp_path / "j"), cwd=str(tmp_path))
+    assert code == 1 and "no such snapshot file" in err
+    assert not (tmp_path / "missing.json.lock").exists()

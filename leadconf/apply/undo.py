@@ -39,6 +39,7 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
         changes.append(Change(action, c.kind, name, c.key, before, after, reason, c.source, fp, meta))
     return Plan(
         target=plan.target,
+        locator=plan.locator,
         changes=changes,
         config_digest="undo:" + (plan.config_digest or ""),
         config_files=plan.config_files,

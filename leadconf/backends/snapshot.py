@@ -158,6 +158,7 @@ class SnapshotBackend:
     def lock(self):
         import filelock
 
+        self._document()  # no snapshot, no lock file left behind: fail here, clearly
         timeout = float(os.environ.get(LOCK_TIMEOUT_ENV, "10"))
         lock = filelock.FileLock(self.path + ".lock", timeout=timeout)
         try:

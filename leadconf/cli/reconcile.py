@@ -85,7 +85,7 @@ def _render(plan, output, color):
 @click.option("--out", "plan_out", type=click.Path(dir_okay=False), help="Save the plan to this file for `leadconf apply PLANFILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, unless NO_COLOR).")
-@click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets planned at once.")
+@click.option("--parallel", type=click.IntRange(1, 32), default=8, show_default=True, help="Targets planned at once.")
 @click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second per tenant (default 10).")
 def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, color, parallel, rate_limit):
     """Show what would change in the tenant to match the config."""
@@ -169,7 +169,7 @@ def _confirm(plan, auto_approve):
 @click.option("--journal-dir", default=os.path.join(".leadconf", "journal"), show_default=True, type=click.Path(file_okay=False), help="Where journals and undo plans go.")
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="How to report.")
 @click.option("--color/--no-color", default=None)
-@click.option("--parallel", type=click.IntRange(1, 32), default=4, show_default=True, help="Targets applied at once.")
+@click.option("--parallel", type=click.IntRange(1, 32), default=8, show_default=True, help="Targets applied at once.")
 @click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second per tenant (default 10).")
 def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, allow_large_change, continue_on_error,
           resume, journal_dir, output, color, parallel, rate_limit):
@@ -180,7 +180,7 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
     """
     from leadconf.apply import latest_unfinished, read_journal
     from leadconf.apply.journal import interrupted_changes
-    from leadconf.errors import EXIT_ERROR, EXIT_OK, PlanFileError
+    from leadconf.errors import PlanFileError
     from leadconf.plan.plan import Plan
 
     if resume:
@@ -244,7 +244,8 @@ def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_de
                 _confirm(plan_, auto_approve)
             else:
                 if output == "text":
-                    echo_err(f"Applying the saved plan to {backend.description}: {render.summary_line(plan_)}")
+                    summary = render.summary_line(plan_).removeprefix("Plan: ")
+                    echo_err(f"Applying the saved plan to {backend.description}: {summary}")
                 if not plan_.has_changes:
                     from leadconf.apply import ApplyReport
 

@@ -105,8 +105,8 @@ def test_invalid_config_fails_the_job_and_the_comment_says_why(work):
     assert not job.ok
     validate = job.step("Validate")
     assert validate.code == 1
-    assert "::add-matcher::" in validate.stdout
-    assert "leadconf.yaml:5:7: LC010" in validate.stderr  # the line the problem matcher turns into an annotation
+    # the annotation GitHub shows on the YAML line
+    assert validate.stdout.startswith("::error file=leadconf.yaml,line=5,col=7::LC010 "), validate.stdout
     assert job.step("Plan").ran and job.step("Plan").outputs["exitcode"] == "1"
     comment = work.file("comment.md")
     assert "### leadconf plan failed" in comment and "leadconf.yaml:5:7: LC010" in comment
@@ -115,19 +115,22 @@ def test_invalid_config_fails_the_job_and_the_comment_says_why(work):
     assert job.step("Fail on a plan error").code == 1
 
 
-def test_problem_matcher_reads_leadconfs_error_lines(work):
-    import re
-
-    run = next(s for s in WORKFLOW["jobs"]["plan"]["steps"] if s.get("name") == "Validate")["run"]
-    matcher = json.loads(run.split("<<'EOF'\n")[1].split("\nEOF")[0])
-    pattern = matcher["problemMatcher"][0]["pattern"][0]
-    rx = re.compile(pattern["regexp"])
-    m = rx.match("leadconf/categories.yaml:12:7: LC101 names are unique")
-    assert m and (m.group(pattern["file"]), m.group(pattern["line"]), m.group(pattern["column"]),
-                  m.group(pattern["code"])) == ("leadconf/categories.yaml", "12", "7", "LC101")
-    w = rx.match("leadconf.yaml:4:3: warning: LC202 no category")
-    assert w.group(pattern["severity"]) == "warning" and w.group(pattern["message"]) == "no category"
-    assert rx.match("leadconf.yaml: invalid (1 error)") is None
+def test_validate_annotates_errors_and_warnings_on_their_lines(work):
+    """The Validate step as the recipe runs it: every finding of every file, as an annotation."""
+    work.config(CHANGE.replace("- name: Opportunity", "- name: 'Opportunity '"))  # LC113, a warning
+    job = _plan_job(work, Actions(work.path))
+    validate = job.step("Validate")
+    assert validate.code == 0  # warnings do not fail it
+    assert validate.stdout.startswith("::warning file=leadconf.yaml,line=8,col=13::LC113 "), validate.stdout
+    os.makedirs(os.path.join(work.path, "leadconf"))
+    with open(os.path.join(work.path, "leadconf", "statuses.yaml"), "w", encoding="utf-8") as fh:
+        fh.write(INVALID)
+    job = run_github_job(WORKFLOW, "plan", work.path, github=_github("pull_request"),
+                         vars_={"LEADCONF_TARGET": work.target, "LEADCONF_CONFIG": "leadconf/"},
+                         uses=Actions(work.path))
+    validate = job.step("Validate")
+    assert validate.code == 1
+    assert validate.stdout.startswith("::error file=leadconf/statuses.yaml,line=5,col=7::LC010 "), validate.stdout
 
 
 def test_fork_pull_requests_are_not_planned(work):

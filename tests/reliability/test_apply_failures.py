@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from leadconf.backends.snapshot import SnapshotBackend
-from leadconf.errors import RemoteError, StalePlan
+from leadconf.errors import RemoteError
 from tests.helpers import EXAMPLES, ROOT, run_cli
 
 CONFIG = os.path.join(os.path.dirname(__file__), "many-changes.yaml")

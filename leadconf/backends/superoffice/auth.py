@@ -52,6 +52,8 @@ MISSING = (
     "SUPEROFFICE_CLIENT_SECRET (system user), or SUPEROFFICE_REFRESH_TOKEN + SUPEROFFICE_CLIENT_ID + "
     "SUPEROFFICE_CLIENT_SECRET, or SUPEROFFICE_USERNAME + SUPEROFFICE_PASSWORD (onsite)"
 )
+# For a person at a terminal, not CI: the saved login of `leadconf login` needs no variable but the app's id.
+LOGIN_HINT = "For interactive use, sign in once in the browser instead: leadconf login --target {target}"
 
 
 class Credentials:
@@ -313,4 +315,4 @@ def credentials_from_env(environ, target, token_provider=None) -> Credentials:
     saved = saved_login_credentials(environ, target, app_token)
     if saved is not None:
         return saved
-    raise TargetError(MISSING)
+    raise TargetError(MISSING + ".\n" + LOGIN_HINT.format(target=target.description))

@@ -19,6 +19,7 @@ import time
 from collections import deque
 
 DEFAULT_RATE = 10.0  # requests per second; the only figure SuperOffice partners quote (see docs)
+JITTER_MARGIN = 1.02
 ENV_RATE = "LEADCONF_RATE_LIMIT"
 
 
@@ -34,11 +35,16 @@ class RateLimiter:
         else:
             # a fractional rate (0.5/s) becomes 1 request per 2 s
             self._capacity = max(1, int(rate))
-            self._window = self._capacity / rate
+            # The server counts arrivals, not our departures: requests that leave a full window
+            # apart can arrive closer together (a new connection's handshake delays the first
+            # ones). A 2% margin (20 ms at 10/s) kept the benchmark's 10/s server from ever
+            # answering 429, at 2% of the throughput.
+            self._window = self._capacity / rate * JITTER_MARGIN
 
     @property
     def rate(self) -> float | None:
-        return self._capacity / self._window if self._capacity else None
+        """The configured rate (the margin is not part of it)."""
+        return self._capacity * JITTER_MARGIN / self._window if self._capacity else None
 
     def acquire(self) -> float:
         """Wait for a slot; returns the time waited (seconds)."""
