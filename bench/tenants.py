@@ -57,8 +57,8 @@ def bench(work: str, quick: bool) -> Section:
                 raise BenchError(f"plan --targets-file: rc={r.rc}, {plans} plans, {heads} headers for {n} tenants\n{r.stderr[-1500:]}")
 
         modes = {}
-        for parallel in ((4,) if quick else (4, 16)):
-            label = f"one process, `--targets-file`, `--parallel {parallel}`" + (" (default)" if parallel == 4 else "")
+        for parallel in ((8,) if quick else (8, 16)):
+            label = f"one process, `--targets-file`, `--parallel {parallel}`" + (" (default)" if parallel == 8 else "")
             reset()
             r = run(base + ["--targets-file", targets_file, "--parallel", str(parallel)], env=env, timeout=600)
             check_many(r)
@@ -83,10 +83,10 @@ def bench(work: str, quick: bool) -> Section:
         req, rejected = m["requests"]
         rows.append([label, f"{m['wall'] / one_by_one:.2f}", f"{one_by_one / m['wall']:.1f}×", secs(m["wall"]),
                      secs(m["wall"] / n), f"{req - rejected:,}", rejected, f"{m['peak_mb']:.0f} MB"])
-    default = modes["one process, `--targets-file`, `--parallel 4` (default)"]
+    default = modes["one process, `--targets-file`, `--parallel 8` (default)"]
     req_sets = {m["requests"][0] - m["requests"][1] for m in modes.values()}
     goals = [
-        Goal(f"tenants: {n} tenants in one `plan --targets-file` (default --parallel 4) vs one by one",
+        Goal(f"tenants: {n} tenants in one `plan --targets-file` (default --parallel 8) vs one by one",
              f"{default['wall'] / one_by_one:.2f} ({one_by_one / default['wall']:.1f}× faster)",
              "faster (the issue sets no figure)", default["wall"] < one_by_one),
         Goal("tenants: the same requests either way, and no 429", f"{sorted(req_sets)} requests; "

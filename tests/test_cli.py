@@ -256,3 +256,21 @@ def test_missing_snapshot_leaves_no_lock_file(tmp_path):
                            "--journal-dir", str(tmp_path / "j"), cwd=str(tmp_path))
     assert code == 1 and "no such snapshot file" in err
     assert not (tmp_path / "missing.json.lock").exists()
+
+
+def test_saved_plan_refused_when_a_pruned_list_gained_an_item(tmp_path):
+    """A plan that prunes a list must see the list as it is: an item added since would escape the
+    prune (and one moved would land in the wrong place after a reorder)."""
+    tenant = tmp_path / "tenant.json"
+    shutil.copy(EXISTING, tenant)
+    config = tmp_path / "leadconf.yaml"
+    config.write_text("version: 1\nlead_statuses:\n  prune: true\n  items:\n    - name: Open\n    - name: Contacting\n"
+                      "company_categories:\n  items:\n    - name: Prospect\n      lead_status: true\n")
+    plan_file = tmp_path / "plan.json"
+    assert run_cli("plan", "-c", str(config), "--target", f"snapshot:{tenant}", "--out", str(plan_file))[0] == 0
+    doc = json.loads(tenant.read_text())
+    doc["lead_statuses"].append({"Id": 99, "Name": "Added meanwhile", "Tooltip": "", "Rank": 9, "Deleted": False})
+    tenant.write_text(json.dumps(doc))
+    code, _, err = run_cli("apply", str(plan_file), "--allow-delete", "--journal-dir", str(tmp_path / "j"))
+    assert code == 1 and "lead status list: items were added" in err, err
+    assert json.loads(tenant.read_text()) == doc

@@ -147,6 +147,19 @@ def classify(state: TenantState, change: Change, interrupted=None) -> tuple[str,
     return "pending", None
 
 
+def _moved_lists(plan: Plan, state: TenantState) -> list[str]:
+    """Lists the plan reorders or prunes must be as the plan saw them: an item added or moved
+    since would be left out of the prune, or put in the wrong place. Checked only before a first
+    attempt: a resumed apply has moved them itself."""
+    from leadconf.diff import list_fingerprint
+
+    moved = []
+    for kind, expected in plan.list_fingerprints.items():
+        if list_fingerprint(state.tenant_list(kind)) != expected:
+            moved.append(f"{kind.replace('_', ' ')} list: items were added, removed, renamed or moved since the plan")
+    return moved
+
+
 def _reorder_item(state: TenantState, change: Change, name: str):
     """An item a reorder moves: by its id (it may not carry its new name yet), else by name."""
     item_id = (change.after.get("ids") or {}).get(name)
@@ -156,9 +169,8 @@ def _reorder_item(state: TenantState, change: Change, name: str):
 
 def _depends_on_failure(change: Change, failed: list[Change]) -> bool:
     for f in failed:
-        if change.kind == "reorder" or change.action == "reorder":
-            if f.kind == change.kind:
-                return True
+        if change.action == "reorder" and f.kind == change.kind:
+            return True
         if change.kind == "category_automation" and f.kind in LIST_KINDS:
             names = {name_key(str(v)) for v in (change.after or {}).values() if isinstance(v, str)}
             if name_key(f.name) in names:
@@ -186,6 +198,8 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
         elif verdict == "stale":
             c = outcome.change
             stale.append(f"{c.kind.replace('_', ' ')} {c.name!r}: {why}")
+    if not interrupted and not any(o.status == ALREADY for o in report.outcomes):
+        stale += _moved_lists(plan, state)
     if stale:
         raise StalePlan(
             f"the tenant changed since the plan was made; nothing was applied. Plan again. Changed items ({len(stale)}):",

@@ -31,6 +31,10 @@ class TenantState:
 
     # -- lookups ----------------------------------------------------------------------------------
 
+    def tenant_list(self, kind):
+        """A list as it is now, in the order the tenant model keeps it."""
+        return list(self.items[kind].values())
+
     def get(self, kind, key):
         if kind == "utm_tracking":
             return self.utm_tracking

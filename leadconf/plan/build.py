@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leadconf.diff import diff
+from leadconf.diff import diff, list_fingerprint
 from leadconf.errors import ConfigError
 from leadconf.model.tenant import Tenant
 from leadconf.plan.plan import Plan
@@ -18,6 +18,14 @@ def build_plan(loaded, tenant: Tenant, target: str, locator: str = "") -> Plan:
         raise ConfigError(findings)
     result = diff(loaded.config, tenant, loaded.source)
     policy = loaded.config.policy
+    lists = {"category": (loaded.config.company_categories, tenant.categories),
+             "lead_status": (loaded.config.lead_statuses, tenant.lead_statuses)}
+    reordered = {c.kind for c in result.changes if c.action == "reorder"}
+    list_fingerprints = {
+        kind: list_fingerprint(items)
+        for kind, (section, items) in lists.items()
+        if kind in reordered or (section is not None and section.prune)
+    }
     return Plan(
         target=target,
         locator=locator,
@@ -29,6 +37,7 @@ def build_plan(loaded, tenant: Tenant, target: str, locator: str = "") -> Plan:
             "max_change_percent": policy.max_change_percent if policy else 30.0,
             "min_list_size": policy.min_list_size if policy else 10,
         },
+        list_fingerprints=list_fingerprints,
         list_sizes={
             "category": sum(1 for c in tenant.categories if not c.deleted),
             "lead_status": sum(1 for s in tenant.lead_statuses if not s.deleted),

@@ -23,6 +23,7 @@ class Plan:
     policy: dict = field(default_factory=lambda: {"max_change_percent": 30.0, "min_list_size": 10})
     list_sizes: dict = field(default_factory=dict)  # live, not deleted items per list kind
     locator: str = ""  # where a saved plan finds its tenant again, if not at `target`
+    list_fingerprints: dict = field(default_factory=dict)  # kind -> digest of each list reordered or pruned
 
     @property
     def has_changes(self) -> bool:
@@ -54,6 +55,7 @@ class Plan:
             "policy": self.policy,
             "list_sizes": self.list_sizes,
             "locator": self.locator or self.target,
+            "list_fingerprints": self.list_fingerprints,
         }
         return {**body, "checksum": _checksum(body)}
 
@@ -74,6 +76,7 @@ class Plan:
                 policy=dict(data["policy"]),
                 list_sizes=dict(data.get("list_sizes", {})),
                 locator=str(data.get("locator") or data["target"]),
+                list_fingerprints=dict(data.get("list_fingerprints") or {}),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise PlanFileError(f"the plan file is incomplete or malformed ({exc.__class__.__name__}: {exc})") from None

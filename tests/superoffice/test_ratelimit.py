@@ -42,7 +42,7 @@ def test_never_more_than_n_per_second():
         starts.append(t.now)
     assert max_in_window(starts) == 10
     assert starts[:10] == [0.0] * 10  # reads fill the budget at once
-    # and then go as fast as the window (with its 2% margin for network jitter) allows
+    # and then go as fast as the window (with its 5% margin for network jitter) allows
     assert abs(starts[-1] - 5 * JITTER_MARGIN) < 1e-9
 
 
