@@ -274,3 +274,34 @@ def test_saved_plan_refused_when_a_pruned_list_gained_an_item(tmp_path):
     code, _, err = run_cli("apply", str(plan_file), "--allow-delete", "--journal-dir", str(tmp_path / "j"))
     assert code == 1 and "lead status list: items were added" in err, err
     assert json.loads(tenant.read_text()) == doc
+
+
+class _Terminal:
+    """stdin as a terminal on which the user types `answer`."""
+
+    def __init__(self, answer):
+        import io
+
+        self._buffer = io.StringIO(answer)
+
+    def isatty(self):
+        return True
+
+    def readline(self, *args):
+        return self._buffer.readline(*args)
+
+    def read(self, *args):
+        return self._buffer.read(*args)
+
+
+@pytest.mark.parametrize("answer, code", [("y\n", 0), ("n\n", 1), ("\n", 1)])
+def test_apply_asks_on_a_terminal(tenant, tmp_path, monkeypatch, answer, code):
+    monkeypatch.setattr(sys, "stdin", _Terminal(answer))
+    before = tenant.read_text()
+    got, out, err = run_cli("apply", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}", "--journal-dir", str(tmp_path / "j"))
+    assert got == code, out + err
+    assert "Apply these changes?" in err
+    if code:
+        assert "apply cancelled; nothing was changed" in err and tenant.read_text() == before
+    else:
+        assert "Applied: 5 done" in out

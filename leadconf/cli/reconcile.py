@@ -153,7 +153,7 @@ def _confirm(plan, auto_approve):
     if not sys.stdin.isatty():
         raise PlanError("apply needs confirmation: no terminal to ask on. Review the plan, then pass --auto-approve.")
     if not click.confirm("Apply these changes?", default=False, err=True):
-        raise click.exceptions.Abort()
+        raise PlanError("apply cancelled; nothing was changed")
 
 
 @click.command()
