@@ -47,26 +47,41 @@ class SuperOfficeBackend(Reads, Writes):
     # -- the contract ---------------------------------------------------------------------------
 
     def read(self) -> Tenant:
+        # The current principal goes first and alone: it gives the licences, and it is the request
+        # that signs in (or renews an expired login) once, before any concurrency. The list reads
+        # after it do not depend on each other (but for the lead-status list's id): they go at
+        # once, so that they fill the rate budget instead of queueing behind each other's latency.
+        # The per-category reads follow, as bounded.
         principal = self._principal()
-        licenses = self._licenses
-        status_list = self._lead_status_list(refresh=True)
-        self._uses_links(refresh=True)  # whether per-category links are read, below
-
-        items = self._get_list("/List/Category/Items", "the Company - Category list", params=ALL)
-        statuses = self._get_list(f"/List/{status_list}/Items", "the lead-status list", params=ALL)
-        groups = self._get_list("/List/UserGroup/Items", "the user-group list", params=ALL)
-        headings = self._get_list("/List/Category/Headings", "the Category list's headings")
-        associates = self._get_list("/MDOList/associate", "the associate list", params={"flat": "true"})
-        automation = self._automation_raw() or []
-        marketing = quirks.MARKETING_PREMIUM in licenses
-        utm = self._read_utm() if marketing else None
-        flow_items = self._get_list("/MDOList/emailflow", "the flow list", params={"flat": "true"}) if marketing else []
-
-        with shape_errors("the Company - Category list", "GET", "/List/Category/Items"):
-            wanted = [(api.require_int(x, "Id", f"category list[{i}]"), x.get("Name")) for i, x in enumerate(items)]
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="leadconf-read") as pool:
+            def get(path, what, **params):
+                return pool.submit(self._get_list, path, what, **params)
+
+            status_list_f = pool.submit(self._lead_status_list, refresh=True)
+            links_f = pool.submit(self._uses_links, refresh=True)  # whether per-category links are read
+            items_f = get("/List/Category/Items", "the Company - Category list", params=ALL)
+            groups_f = get("/List/UserGroup/Items", "the user-group list", params=ALL)
+            headings_f = get("/List/Category/Headings", "the Category list's headings")
+            associates_f = get("/MDOList/associate", "the associate list", params={"flat": "true"})
+            automation_f = pool.submit(self._automation_raw)
+            licenses = self._licenses
+            status_list = status_list_f.result()
+            statuses_f = get(f"/List/{status_list}/Items", "the lead-status list", params=ALL)
+            marketing = quirks.MARKETING_PREMIUM in licenses
+            utm_f = pool.submit(self._read_utm) if marketing else None
+            flow_items_f = get("/MDOList/emailflow", "the flow list", params={"flat": "true"}) if marketing else None
+            links_f.result()
+            items = items_f.result()
+
+            with shape_errors("the Company - Category list", "GET", "/List/Category/Items"):
+                wanted = [(api.require_int(x, "Id", f"category list[{i}]"), x.get("Name")) for i, x in enumerate(items)]
             categories = [c for c in pool.map(lambda w: self._read_category(*w), wanted) if c is not None]
+            flow_items = flow_items_f.result() if flow_items_f else []
             flows = [f for f in pool.map(self._read_flow, flow_items) if f is not None]
+            statuses, groups = statuses_f.result(), groups_f.result()
+            headings, associates = headings_f.result(), associates_f.result()
+            automation = automation_f.result() or []
+            utm = utm_f.result() if utm_f else None
 
         with shape_errors("the lead-status list", "GET", f"/List/{status_list}/Items"):
             lead_statuses = [api.lead_status_from_api(x, f"lead statuses[{i}]") for i, x in enumerate(statuses)]
