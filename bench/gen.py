@@ -19,15 +19,9 @@ import os
 import random
 from dataclasses import dataclass
 
+from leadconf.config.models import GROUP_TO_API
+
 GROUPS = ["potential_customer", "customer", "partner", "lost", "other", "none"]
-GROUP_TO_API = {
-    "customer": "Customer",
-    "potential_customer": "PotentialCustomer",
-    "partner": "Partner",
-    "lost": "Lost",
-    "other": "Other",
-    "none": "Unknown",
-}
 WORDS = ("north", "south", "east", "west", "inbound", "outbound", "web", "event", "partner", "referral",
          "trial", "webinar", "fair", "cold", "warm", "hot")
 

@@ -96,13 +96,7 @@ class SnapshotBackend:
         return result
 
     def _write_category(self, doc, item: Category):
-        entities = doc.setdefault("categories", [])
-        if item.id is None:
-            item = replace(item, id=_next_id(entities, "CategoryId"))
-            entities.append(api.category_to_api(item))
-        else:
-            index = _index(entities, "CategoryId", item.id, "category", item.name)
-            entities[index] = api.category_to_api(item, entities[index])
+        item = _upsert(doc.setdefault("categories", []), "CategoryId", item, api.category_to_api, "category")
         # Only record links that exist, so that a round trip leaves an untouched file as it was.
         for part, ids in (("category_user_groups", item.user_groups), ("category_headings", item.headings)):
             links = doc.get(part)
@@ -113,14 +107,7 @@ class SnapshotBackend:
         return item
 
     def _write_lead_status(self, doc, item: LeadStatus):
-        entities = doc.setdefault("lead_statuses", [])
-        if item.id is None:
-            item = replace(item, id=_next_id(entities, "Id"))
-            entities.append(api.lead_status_to_api(item))
-        else:
-            index = _index(entities, "Id", item.id, "lead status", item.name)
-            entities[index] = api.lead_status_to_api(item, entities[index])
-        return item
+        return _upsert(doc.setdefault("lead_statuses", []), "Id", item, api.lead_status_to_api, "lead status")
 
     def _write_category_automation(self, doc, rule):
         rules = doc.setdefault("category_automation", [])
@@ -175,6 +162,18 @@ class SnapshotBackend:
 
     def close(self):
         pass
+
+
+def _upsert(entities: list, key: str, item, to_api, what: str):
+    """Save a list item as the API would: a new id for a create, the whole entity for an update
+    (over what the file holds, so fields leadconf does not model are kept)."""
+    if item.id is None:
+        item = replace(item, id=_next_id(entities, key))
+        entities.append(to_api(item))
+    else:
+        index = _index(entities, key, item.id, what, item.name)
+        entities[index] = to_api(item, entities[index])
+    return item
 
 
 def _next_id(entities, key) -> int:
