@@ -557,3 +557,31 @@ def test_auth_error_is_raised_for_revoked_token_in_the_api(emu, browser, cred_fi
     finally:
         backend.close()
     assert caught.value.status == 400 and "leadconf login" in str(caught.value)
+
+
+def test_concurrent_401s_renew_the_login_once(emu, browser, cred_file, monkeypatch):
+    """Regression: every per-category read that met the expired token refreshed it again."""
+    from leadconf.backends.superoffice import open_superoffice
+
+    doc = emu.document()
+    doc["categories"] = [dict(doc["categories"][0], CategoryId=i, Name=f"Category {i}", Rank=i) for i in range(1, 41)]
+    emu.reset(doc)
+    assert _login(emu)[0] == 0
+    monkeypatch.delenv("SUPEROFFICE_CLIENT_ID")
+    backend = open_superoffice(emu.base_url, workers=8)
+    try:
+        backend.read()
+        start = _token_posts(emu)
+        original = backend._read_category
+
+        def expire_first(*args):  # the token dies while eight reads are in flight
+            if not getattr(expire_first, "done", False):
+                expire_first.done = True
+                emu.login.expire_issued()
+            return original(*args)
+
+        monkeypatch.setattr(backend, "_read_category", expire_first)
+        backend.read()
+        assert _token_posts(emu) == start + 1
+    finally:
+        backend.close()

@@ -80,7 +80,8 @@ class Credentials:
     def _auth_headers(self) -> dict:
         raise NotImplementedError
 
-    def renew(self) -> bool:
+    def renew(self, failed: dict | None = None) -> bool:
+        """Fresh credentials after a 401; `failed`: the headers the refused request carried."""
         return False
 
     def __repr__(self) -> str:  # never the values
@@ -115,8 +116,10 @@ class _RenewingCredentials(Credentials):
                 redact.register(self._value, self._value.split(" ", 1)[-1])
             return {"Authorization": self._value}
 
-    def renew(self) -> bool:
+    def renew(self, failed: dict | None = None) -> bool:
         with self._lock:
+            if failed is not None and self._value is not None and failed.get("Authorization") != self._value:
+                return True  # another thread's 401 renewed them meanwhile: one login, not one per thread
             self._value = self._obtain(force=True)
             redact.register(self._value, self._value.split(" ", 1)[-1])
         return True

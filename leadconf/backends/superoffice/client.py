@@ -214,7 +214,7 @@ class ApiClient:
         if status == 401 and api:
             if self._credentials.renewable and not ctx["renewed"]:
                 ctx["renewed"] = True
-                self._credentials.renew()
+                self._credentials.renew(headers)
                 raise _Retry(_error(status, response.headers, raw, method, shown, item), immediate=True)
             err = _error(status, response.headers, raw, method, shown, item)
             raise _amend(err, f"(credentials: {self._credentials.kind}; check the SUPEROFFICE_* variables)")
