@@ -3,6 +3,11 @@
 Linear in the number of items: every list is matched by key (the name, ignoring case and
 surrounding white space, deleted items included), never pairwise.
 
+The field-level difference of two matched items is a comparison of a handful of known, flat
+fields (lists of names compared as sets). deepdiff, chosen at the start for this, is not used:
+it adds ~130 ms of import to every plan (the whole plan of the example takes ~220 ms, level with
+octoDNS) and ~300 µs per changed item, for nothing a dict comparison does not say here.
+
 The changes come out in the order apply carries them out: restores, renames and updates, then
 creates, then reorders, then category automation and the marketing settings (after the categories
 they name), and deletes last.

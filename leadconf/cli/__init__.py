@@ -1,6 +1,6 @@
 """The command line. It only wires the layers together and prints; nothing below it prints.
 
-Heavy modules (yaml, jsonschema, pydantic, deepdiff, httpx) are imported inside the commands, so
+Heavy modules (yaml, jsonschema, pydantic, httpx) are imported inside the commands, so
 that `leadconf --help` and shell completion stay fast.
 """
 
