@@ -305,3 +305,15 @@ def test_apply_asks_on_a_terminal(tenant, tmp_path, monkeypatch, answer, code):
         assert "apply cancelled; nothing was changed" in err and tenant.read_text() == before
     else:
         assert "Applied: 5 done" in out
+
+
+@pytest.mark.parametrize("example", ["new-database.json", "existing-customer.json"])
+def test_export_round_trips_over_the_web_api(example, emulator, tmp_path):
+    with open(os.path.join(EXAMPLES, "tenants", example), encoding="utf-8") as fh:
+        emulator.reset(json.load(fh))
+    exported = tmp_path / "exported.yaml"
+    code, _, err = run_cli("export", "--target", emulator.target, "-o", str(exported))
+    assert code == 0, err
+    code, out, err = run_cli("plan", "-c", str(exported), "--target", emulator.target, "--detailed-exitcode")
+    assert code == 0, out + err
+    assert emulator.writes() == []
