@@ -10,6 +10,10 @@ from leadconf.errors import PlanError
 from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant, fingerprint
 
 
+# Config field -> model attribute, where the value needs no translation.
+_LIST_FIELDS = {"name": "name", "description": "tooltip", "lead_status": "enable_lead_status", "deleted": "deleted"}
+
+
 class TenantState:
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
@@ -77,38 +81,24 @@ class TenantState:
 
     def target(self, kind, current, after: dict, *, with_rank=True):
         """`current` with the change's `after` fields applied (a new item for a create)."""
-        if kind == "category":
+        if kind in ("category", "lead_status"):
             if current is not None:
                 item = replace(current)
-            else:
+            elif kind == "category":
                 item = Category(id=None, name=after["name"], user_groups=None, headings=None)
-            if "name" in after:
-                item.name = after["name"]
-            if "group" in after:
-                item.group = GROUP_TO_API[after["group"]]
-            if "lead_status" in after:
-                item.enable_lead_status = after["lead_status"]
-            if "description" in after:
-                item.tooltip = after["description"]
-            if "visible_for" in after:
-                item.user_groups = self.ref_ids("user group", after["visible_for"])
-            if "headings" in after:
-                item.headings = self.ref_ids("heading", after["headings"])
-            if "deleted" in after:
-                item.deleted = after["deleted"]
-            if with_rank and "rank" in after:
-                item.rank = after["rank"]
-            return item
-        if kind == "lead_status":
-            item = replace(current) if current is not None else LeadStatus(id=None, name=after["name"])
-            if "name" in after:
-                item.name = after["name"]
-            if "description" in after:
-                item.tooltip = after["description"]
-            if "deleted" in after:
-                item.deleted = after["deleted"]
-            if with_rank and "rank" in after:
-                item.rank = after["rank"]
+            else:
+                item = LeadStatus(id=None, name=after["name"])
+            for field, value in after.items():
+                if field in _LIST_FIELDS:
+                    setattr(item, _LIST_FIELDS[field], value)
+                elif field == "group":
+                    item.group = GROUP_TO_API[value]
+                elif field == "visible_for":
+                    item.user_groups = self.ref_ids("user group", value)
+                elif field == "headings":
+                    item.headings = self.ref_ids("heading", value)
+                elif field == "rank" and with_rank:
+                    item.rank = value
             return item
         if kind == "category_automation":
             raise AssertionError("use automation_target")
