@@ -79,6 +79,9 @@ def test_target_from_environment_and_config(tenant, monkeypatch, tmp_path):
         ('{"format": "other/1"}', 'expected "format": "leadconf-snapshot/1"'),
         ('{"format": "leadconf-snapshot/1", "categories": [{"CategoryId": "x"}]}', "categories[0].CategoryId"),
         ('{"format": "leadconf-snapshot/1", "categories": [{"CategoryId": 1, "CategoryGroup": "Vip"}]}', "unknown group"),
+        # regression: a repeated id made the diff's ordering raise StopIteration (found by the fuzz)
+        ('{"format": "leadconf-snapshot/1", "categories": [{"CategoryId": 1, "Name": "A"}, {"CategoryId": 1, "Name": "B"}]}',
+         "categories[1].CategoryId: id 1 appears twice"),
     ],
 )
 def test_bad_snapshot_is_a_clear_error(tmp_path, content, message):
@@ -317,3 +320,18 @@ def test_export_round_trips_over_the_web_api(example, emulator, tmp_path):
     code, out, err = run_cli("plan", "-c", str(exported), "--target", emulator.target, "--detailed-exitcode")
     assert code == 0, out + err
     assert emulator.writes() == []
+
+
+def test_a_new_category_keeps_the_default_visibility(emulator, tmp_path):
+    """Regression: a category created without visible_for was made visible to no user group; the
+    config leaves visibility unmanaged, so SuperOffice's default (every user group) must stand."""
+    with open(EXISTING, encoding="utf-8") as fh:
+        emulator.reset(json.load(fh))
+    config = tmp_path / "leadconf.yaml"
+    config.write_text("version: 1\ncompany_categories:\n  items:\n    - name: Webinar lead\n      group: potential_customer\n")
+    code, out, err = run_cli("apply", "-c", str(config), "--target", emulator.target, "--auto-approve",
+                             "--journal-dir", str(tmp_path / "j"))
+    assert code == 0, out + err
+    doc = emulator.document()
+    new_id = next(c["CategoryId"] for c in doc["categories"] if c["Name"] == "Webinar lead")
+    assert sorted(doc["category_user_groups"][str(new_id)]) == [g["Id"] for g in doc["user_groups"]]
