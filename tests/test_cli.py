@@ -335,3 +335,13 @@ def test_a_new_category_keeps_the_default_visibility(emulator, tmp_path):
     doc = emulator.document()
     new_id = next(c["CategoryId"] for c in doc["categories"] if c["Name"] == "Webinar lead")
     assert sorted(doc["category_user_groups"][str(new_id)]) == [g["Id"] for g in doc["user_groups"]]
+
+
+@pytest.mark.parametrize("backend", ["snapshot", "emulator"])
+def test_visibility_on_a_list_without_grouping_is_refused_at_plan_time(backend, tenant, emulator, tmp_path):
+    """Before LC213 the Web API refused the write halfway through the apply."""
+    target = f"snapshot:{tenant}" if backend == "snapshot" else emulator.target
+    config = tmp_path / "leadconf.yaml"
+    config.write_text("version: 1\ncompany_categories:\n  items:\n    - name: Lead\n      visible_for: [Sales]\n")
+    code, out, err = run_cli("plan", "-c", str(config), "--target", target)
+    assert code == 1 and "LC213" in err and ":5:20:" in err, err

@@ -316,7 +316,21 @@ def check_against_tenant(loaded: LoadedConfig, tenant: Tenant) -> list[Diagnosti
     _tenant_automation(report, config, tenant)
     _tenant_licences(report, config, tenant)
     _tenant_references(report, config, tenant)
+    _tenant_grouping(report, config, tenant)
     return sorted(report.found, key=sort_key(loaded.files))
+
+
+def _tenant_grouping(report: _Report, config: Config, tenant: Tenant):
+    """LC213: visibility or headings for a Category list that does not use grouping."""
+    if tenant.category_grouping is not False or config.company_categories is None:
+        return
+    for i, cat in enumerate(config.company_categories.items):
+        for field in ("visible_for", "headings"):
+            if getattr(cat, field):
+                report.error("LC213", (CATS, "items", i, field),
+                             f"category {cat.name.strip()!r}: {field} needs \"Use grouping and user group filtering "
+                             "for this list\" on Company – Category, which is off in the tenant (every item is "
+                             f"visible to every user group); turn it on in Settings and maintenance, or drop {field}")
 
 
 def _tenant_lead_groups(report: _Report, config: Config, cats):

@@ -283,6 +283,11 @@ def tenant_from_document(doc: dict) -> Tenant:
     licenses = part("licenses")
     if not all(isinstance(x, str) for x in licenses):
         raise ShapeError("licenses: expected a list of licence names")
+    grouping = (doc.get("category_list") or {}).get("UseGroupsAndHeadings") if isinstance(doc.get("category_list"), dict) else None
+    if grouping is not None and not isinstance(grouping, bool):
+        raise ShapeError("category_list.UseGroupsAndHeadings: expected true or false")
+    if grouping is None:  # not recorded: a list whose items have links uses them (as the emulator decides)
+        grouping = any(c.user_groups or c.headings for c in categories)
     context = doc.get("ContextIdentifier", "")
     if not isinstance(context, str):
         raise ShapeError("ContextIdentifier: expected a string")
@@ -299,6 +304,7 @@ def tenant_from_document(doc: dict) -> Tenant:
         flows=[flow_from_api(x, f"flows[{i}]") for i, x in enumerate(part("flows"))],
         licenses=frozenset(x.lower() for x in licenses),
         context=context,
+        category_grouping=grouping,
     )
 
 

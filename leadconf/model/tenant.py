@@ -102,6 +102,9 @@ class Tenant:
     flows: list[Flow] = field(default_factory=list)
     licenses: frozenset[str] = frozenset()
     context: str = ""  # ContextIdentifier, e.g. Cust12345
+    # "Use grouping and user group filtering for this list" on Company – Category (the list's
+    # UseGroupsAndHeadings); None where the source does not say. Off: no visibility or headings.
+    category_grouping: bool | None = None
 
     def copy(self) -> "Tenant":
         return replace(

@@ -221,3 +221,14 @@ def test_validate_with_target(tmp_path):
     rules = [line.split(": ", 1)[1].removeprefix("warning: ").split()[0] for line in err.splitlines()[:-1]]
     assert rules == ["LC202", "LC201", "LC207"]  # by line
     assert err.splitlines()[-1] == f"{config}: invalid (2 errors, 1 warning)"
+
+
+def test_lc213_visibility_needs_grouping_on_the_list(write):
+    text = "version: 1\ncompany_categories:\n  items:\n    - {name: Lead, visible_for: [Sales]}\n    - {name: Customer, headings: [Leads]}\n"
+    found = check(write, text, tenant(category_grouping=False))
+    assert [(d.rule, d.line) for d in found] == [("LC213", 4), ("LC213", 5)]
+    assert check(write, text, tenant(category_grouping=True)) == []
+    assert check(write, text, tenant(category_grouping=None)) == []  # the source does not say
+    # an explicit empty list asks for nothing the list cannot do
+    assert check(write, "version: 1\ncompany_categories:\n  items:\n    - {name: Lead, visible_for: []}\n",
+                 tenant(category_grouping=False)) == []

@@ -70,7 +70,7 @@ class SuperOfficeBackend(Reads, Writes):
             marketing = quirks.MARKETING_PREMIUM in licenses
             utm_f = pool.submit(self._read_utm) if marketing else None
             flow_items_f = get("/MDOList/emailflow", "the flow list", params={"flat": "true"}) if marketing else None
-            links_f.result()
+            grouping = links_f.result()
             items = items_f.result()
 
             with shape_errors("the Company - Category list", "GET", "/List/Category/Items"):
@@ -106,6 +106,7 @@ class SuperOfficeBackend(Reads, Writes):
             flows=flows,
             licenses=licenses,
             context=context if isinstance(context, str) and context else self._target.cust,
+            category_grouping=bool(grouping),
         )
 
     def read_item(self, kind, key):
