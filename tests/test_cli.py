@@ -345,3 +345,13 @@ def test_visibility_on_a_list_without_grouping_is_refused_at_plan_time(backend, 
     config.write_text("version: 1\ncompany_categories:\n  items:\n    - name: Lead\n      visible_for: [Sales]\n")
     code, out, err = run_cli("plan", "-c", str(config), "--target", target)
     assert code == 1 and "LC213" in err and ":5:20:" in err, err
+
+
+def test_apply_with_standard_input_closed(tenant, tmp_path):
+    """Regression: with fd 0 closed (as some CI runners start jobs) sys.stdin is None, and asking
+    whether it was a terminal was an internal error instead of the refusal."""
+    proc = subprocess.run([sys.executable, "-m", "leadconf", "apply", "-c", LEAD_MGMT, "--target", f"snapshot:{tenant}",
+                           "--journal-dir", str(tmp_path / "j")], cwd=ROOT, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, preexec_fn=lambda: os.close(0))
+    assert proc.returncode == 1, proc.stderr
+    assert "--auto-approve" in proc.stderr and "internal error" not in proc.stderr

@@ -17,7 +17,7 @@ _OUTPUTS = click.Choice(["text", "json", "markdown", "github"])
 def _color(flag) -> bool:
     if flag is not None:
         return flag
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def _targets(targets, targets_file, loaded):
@@ -150,7 +150,7 @@ def _confirm(plan, auto_approve):
 
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if sys.stdin is None or not sys.stdin.isatty():  # None: started with standard input closed
         raise PlanError("apply needs confirmation: no terminal to ask on. Review the plan, then pass --auto-approve.")
     if not click.confirm("Apply these changes?", default=False, err=True):
         raise PlanError("apply cancelled; nothing was changed")
