@@ -178,7 +178,7 @@ def _depends_on_failure(change: Change, failed: list[Change]) -> bool:
     return False
 
 
-def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_on_error=False, progress=None,
+def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_on_error=False,
                tenant=None, interrupted: dict | None = None) -> ApplyReport:
     """Carry out `plan` against `backend`; the caller holds `backend.lock()`.
 
@@ -217,8 +217,6 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
         if failed and _depends_on_failure(outcome.change, failed):
             outcome.status, outcome.error = SKIPPED, "depends on a change that failed"
             continue
-        if progress:
-            progress(outcome)
         if journal:
             journal.start(outcome.index, None if outcome.change.action == "reorder" else _current(state, outcome.change))
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from leadconf.config.models import GROUP_TO_API, TRIGGER_TO_API, name_key
+from leadconf.config.models import GROUP_TO_API, name_key
 from leadconf.errors import PlanError
 from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant, fingerprint
 
@@ -134,4 +134,4 @@ def same(a, b) -> bool:
     return fingerprint(a) == fingerprint(b) if not isinstance(a, bool) else a == b
 
 
-__all__ = ["TenantState", "same", "TRIGGER_TO_API"]
+__all__ = ["TenantState", "same"]
