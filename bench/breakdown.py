@@ -92,7 +92,7 @@ def main(argv=None):
     from leadconf.backends import snapshot
     from leadconf.config import loader, rules, schema, yamlpos
     from leadconf.config.models import Config
-    from leadconf.model import api
+    from leadconf.backends.superoffice import codec as api
     from leadconf.plan import build, render
 
     

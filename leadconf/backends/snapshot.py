@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from leadconf.errors import LockError, TargetError
 from leadconf.fileio import atomic_write
-from leadconf.model import api
+from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import Category, LeadStatus, Tenant
 
 SNAPSHOT_FORMAT = "leadconf-snapshot/1"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from leadconf.errors import TargetError
-from leadconf.model.api import tenant_from_document
+from leadconf.backends.superoffice.codec import tenant_from_document
 from tests.emulator.fixtures import default_document
 
 FIELDS = ("categories", "lead_statuses", "user_groups", "headings", "associates", "automation",

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 
 from leadconf.backends.superoffice import quirks
 from leadconf.errors import RemoteError
-from leadconf.model import api
-from leadconf.model.api import ShapeError
+from leadconf.backends.superoffice import codec as api
+from leadconf.backends.superoffice.codec import ShapeError
 
 CATEGORY_SAVE = "/Agents/List/SaveCategoryEntity"
 CATEGORY_GET = "/Agents/List/GetCategoryEntity"

@@ -21,7 +21,7 @@ from leadconf.backends.superoffice.lock import target_lock
 from leadconf.backends.superoffice.reads import Reads
 from leadconf.backends.superoffice.target import Target
 from leadconf.backends.superoffice.writes import Writes
-from leadconf.model import api
+from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import Tenant
 
 DEFAULT_WORKERS = 4  # concurrent per-category reads; they share the client and the rate limit

@@ -16,7 +16,7 @@ from leadconf.backends.superoffice.answers import (
 )
 from leadconf.backends.superoffice.client import MISSING
 from leadconf.errors import TargetError
-from leadconf.model import api
+from leadconf.backends.superoffice import codec as api
 
 
 class Reads:

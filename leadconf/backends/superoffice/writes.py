@@ -15,7 +15,7 @@ from leadconf.backends.superoffice.answers import (
     shape_errors,
 )
 from leadconf.errors import RemoteError, TargetError
-from leadconf.model import api
+from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus
 
 log = logging.getLogger("leadconf.superoffice")
