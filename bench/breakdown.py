@@ -84,7 +84,8 @@ def main(argv=None):
         import leadconf.cli.reconcile  # noqa: F401
         from leadconf.backends import snapshot  # noqa: F401
         from leadconf.config import loader  # noqa: F401
-        from leadconf.plan import build, render  # noqa: F401
+        from leadconf import diff  # noqa: F401
+        from leadconf.plan import render  # noqa: F401
 
     phase("imports (leadconf, click, yaml, pydantic, models)", imports)
 
@@ -93,7 +94,7 @@ def main(argv=None):
     from leadconf.config import loader, rules, schema, yamlpos
     from leadconf.config.models import Config
     from leadconf.backends.superoffice import codec as api
-    from leadconf.plan import build, render
+    from leadconf.plan import render
 
     
     # loader internals, in the order they run
@@ -118,7 +119,7 @@ def main(argv=None):
     wrap(snapshot, "load_document", "snapshot: read + json.loads")
     wrap(api, "tenant_from_document", "snapshot: tenant_from_document")
     wrap(rules, "check_against_tenant", "tenant rules (rules.check_against_tenant)")
-    wrap(build, "diff", "diff (leadconf.diff.diff)")
+    wrap(diff_mod, "diff", "diff (leadconf.diff.diff)")
     wrap(diff_mod, "fingerprint", "  ↳ of which fingerprint() of items")
     wrap(loader.LoadedConfig, "source", "  ↳ of which source positions (file:line)")
     wrap(render, "text", "render text")
@@ -127,7 +128,7 @@ def main(argv=None):
         loaded = phase("load_config (total)", loader.load_config, [args.config])
         backend = snapshot.SnapshotBackend(args.snapshot)
         tenant = phase("snapshot read (total)", backend.read)
-        plan = phase("build_plan (total)", build.build_plan, loaded, tenant, backend.description)
+        plan = phase("build_plan (total)", diff_mod.build_plan, loaded, tenant, backend.description)
         text = render.text(plan, color=False)
         return plan, text
 

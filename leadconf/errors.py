@@ -63,6 +63,16 @@ class Diagnostic:
         }
 
 
+def diagnostic_order(files: list[str]):
+    """A sort key that orders diagnostics by file (in the order read), line and column."""
+    order = {name: i for i, name in enumerate(files)}
+
+    def key(d: Diagnostic):
+        return (order.get(d.file, len(order)) if d.file else len(order) + 1, d.file or "", d.line or 0, d.column or 0, d.rule)
+
+    return key
+
+
 class LeadconfError(Exception):
     """Base of every error leadconf raises on purpose."""
 

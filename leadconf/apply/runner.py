@@ -14,12 +14,10 @@ from dataclasses import asdict, dataclass, field
 
 from leadconf.apply.journal import Journal
 from leadconf.apply.state import TenantState, same
-from leadconf.config.models import TRIGGER_TO_API, name_key
-from leadconf.diff import fingerprint_value
 from leadconf.errors import ApplyError, LeadconfError, StalePlan
-from leadconf.model.tenant import fingerprint
-from leadconf.plan.change import LIST_KINDS, Change
+from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
+from leadconf.vocabulary import LIST_KINDS, fingerprint, fingerprint_value, kind_words, list_fingerprint, name_key
 
 log = logging.getLogger("leadconf.apply")
 
@@ -85,22 +83,6 @@ class ApplyReport:
         }
 
 
-def _current(state: TenantState, change: Change):
-    if change.kind == "utm_tracking":
-        return state.utm_tracking
-    if change.action == "create":
-        if change.kind == "category_automation":
-            return state.get(change.kind, change.key)
-        return state.by_name(change.kind, change.after["name"])
-    return state.get(change.kind, change.key)
-
-
-def _target(state: TenantState, change: Change, current, *, with_rank=True):
-    if change.kind == "category_automation":
-        return state.automation_target(change.key or TRIGGER_TO_API[change.name], current, change.after)
-    return state.target(change.kind, current, change.after, with_rank=with_rank)
-
-
 def _plain(data: dict) -> dict:
     return json.loads(json.dumps(data, default=list))  # tuples as lists, as the journal has them
 
@@ -124,17 +106,17 @@ def classify(state: TenantState, change: Change, interrupted=None) -> tuple[str,
         if all(items[n].rank == r for n, r in change.after["ranks"].items()):
             return "already", None
         return "pending", None
-    current = _current(state, change)
+    current = state.current(change)
     if change.action == "create" and change.kind in LIST_KINDS:
         if current is None:
             return "pending", None
-        if same(_target(state, change, current, with_rank=False), current):
+        if same(state.target(change, current, with_rank=False), current):
             return "already", None
         return "stale", "an item of that name exists now"
     if current is None and change.kind != "category_automation":
         return "stale", "no longer in the tenant"
     try:
-        target = _target(state, change, current)
+        target = state.target(change, current)
     except LeadconfError:
         return "pending", None  # an unresolvable name: reported, with the item, when it runs
     if same(target, current):
@@ -151,12 +133,10 @@ def _moved_lists(plan: Plan, state: TenantState) -> list[str]:
     """Lists the plan reorders or prunes must be as the plan saw them: an item added or moved
     since would be left out of the prune, or put in the wrong place. Checked only before a first
     attempt: a resumed apply has moved them itself."""
-    from leadconf.diff import list_fingerprint
-
     moved = []
     for kind, expected in plan.list_fingerprints.items():
         if list_fingerprint(state.tenant_list(kind)) != expected:
-            moved.append(f"{kind.replace('_', ' ')} list: items were added, removed, renamed or moved since the plan")
+            moved.append(f"{kind_words(kind)} list: items were added, removed, renamed or moved since the plan")
     return moved
 
 
@@ -188,24 +168,7 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
     report = ApplyReport(target=plan.target, journal=journal.path if journal else None)
     state = TenantState(tenant if tenant is not None else backend.read())
     report.outcomes = [Outcome(i, c) for i, c in enumerate(plan.changes)]
-    interrupted = interrupted or {}
-
-    stale = []
-    for outcome in report.outcomes:
-        verdict, why = classify(state, outcome.change, interrupted.get(outcome.index))
-        if verdict == "already":
-            outcome.status = ALREADY
-        elif verdict == "stale":
-            c = outcome.change
-            stale.append(f"{c.kind.replace('_', ' ')} {c.name!r}: {why}")
-    if not interrupted and not any(o.status == ALREADY for o in report.outcomes):
-        stale += _moved_lists(plan, state)
-    if stale:
-        raise StalePlan(
-            f"the tenant changed since the plan was made; nothing was applied. Plan again. Changed items ({len(stale)}):",
-            stale,
-        )
-
+    _refuse_if_stale(plan, state, report.outcomes, interrupted or {})
     failed: list[Change] = []
     for outcome in report.outcomes:
         if outcome.status == ALREADY:
@@ -217,25 +180,49 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
         if failed and _depends_on_failure(outcome.change, failed):
             outcome.status, outcome.error = SKIPPED, "depends on a change that failed"
             continue
-        if journal:
-            journal.start(outcome.index, None if outcome.change.action == "reorder" else _current(state, outcome.change))
-        try:
-            _carry_out(state, backend, outcome)
-        except LeadconfError as exc:
-            outcome.status, outcome.error = FAILED, str(exc)
+        if not _run_one(state, backend, outcome, journal):
             failed.append(outcome.change)
-            if journal:
-                journal.failed(outcome.index, str(exc))
-            log.info("apply: change %d failed: %s", outcome.index, exc)
-            continue
-        outcome.status = DONE
-        if journal:
-            journal.done(outcome.index, outcome.key, outcome.before, outcome.after)
     if journal:
         journal.end("complete" if report.ok else "failed")
     report.final = {(kind, key): item for kind, items in state.items.items() for key, item in items.items()}
     report.final[("utm_tracking", None)] = state.utm_tracking
     return report
+
+
+def _refuse_if_stale(plan: Plan, state: TenantState, outcomes: list[Outcome], interrupted: dict) -> None:
+    """Mark the changes already made; refuse the whole plan (StalePlan) if any item changed."""
+    stale = []
+    for outcome in outcomes:
+        verdict, why = classify(state, outcome.change, interrupted.get(outcome.index))
+        if verdict == "already":
+            outcome.status = ALREADY
+        elif verdict == "stale":
+            stale.append(f"{kind_words(outcome.change.kind)} {outcome.change.name!r}: {why}")
+    if not interrupted and not any(o.status == ALREADY for o in outcomes):
+        stale += _moved_lists(plan, state)
+    if stale:
+        raise StalePlan(
+            f"the tenant changed since the plan was made; nothing was applied. Plan again. Changed items ({len(stale)}):",
+            stale,
+        )
+
+
+def _run_one(state: TenantState, backend, outcome: Outcome, journal: Journal | None) -> bool:
+    """Carry out one change, journaled; False when it failed."""
+    if journal:
+        journal.start(outcome.index, None if outcome.change.action == "reorder" else state.current(outcome.change))
+    try:
+        _carry_out(state, backend, outcome)
+    except LeadconfError as exc:
+        outcome.status, outcome.error = FAILED, str(exc)
+        if journal:
+            journal.failed(outcome.index, str(exc))
+        log.info("apply: change %d failed: %s", outcome.index, exc)
+        return False
+    outcome.status = DONE
+    if journal:
+        journal.done(outcome.index, outcome.key, outcome.before, outcome.after)
+    return True
 
 
 def _fresh(state, backend, change: Change, key, expected):
@@ -260,7 +247,7 @@ def _carry_out(state: TenantState, backend, outcome: Outcome):
             before[name], after[name] = item.rank, rank
         outcome.before, outcome.after = before, after
         return
-    current = _current(state, change)
+    current = state.current(change)
     if change.kind == "utm_tracking":
         key = None
     elif change.action == "create" and change.kind in LIST_KINDS:
@@ -271,7 +258,7 @@ def _carry_out(state: TenantState, backend, outcome: Outcome):
         fresh = _fresh(state, backend, change, key, current)
     else:
         fresh = current
-    target = _target(state, change, fresh)
+    target = state.target(change, fresh)
     written = backend.write(change.kind, target)
     state.update(change.kind, written)
     outcome.before, outcome.after = fresh, written

@@ -1,17 +1,32 @@
 """The tenant as apply sees it while it works: names resolved to ids, updated after every write,
-and the one function per kind that turns a change into the complete item to write."""
+and the one function per kind that turns a change into the complete item to write.
+
+Kinds dispatch through one table (`_KINDS`): how an item is keyed, how a new one starts, and how
+the change's `after` fields land on it (vocabulary.FIELDS, the same table the diff reads).
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import Any, Callable
 
-from leadconf.config.models import GROUP_TO_API, name_key
 from leadconf.errors import PlanError
-from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant, fingerprint
+from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant
+from leadconf.vocabulary import FIELD, LIST_KINDS, TRIGGER_TO_API, fingerprint, kind_words, name_key
 
 
-# Config field -> model attribute, where the value needs no translation.
-_LIST_FIELDS = {"name": "name", "description": "tooltip", "lead_status": "enable_lead_status", "deleted": "deleted"}
+@dataclass(frozen=True)
+class _Kind:
+    key: Callable[[Any], Any]  # the item's key: what read_item and a change's `key` hold
+    new: Callable[[Any, dict], Any] | None  # a new item for a create: f(change key, after)
+
+
+_KINDS = {
+    "category": _Kind(lambda i: i.id, lambda key, after: Category(id=None, name=after["name"], user_groups=None, headings=None)),
+    "lead_status": _Kind(lambda i: i.id, lambda key, after: LeadStatus(id=None, name=after["name"])),
+    "category_automation": _Kind(lambda r: r.trigger, lambda key, after: AutomationRule(trigger=key)),
+    "lead_distribution": _Kind(lambda s: s.step_id, None),
+}
 
 
 class TenantState:
@@ -24,9 +39,7 @@ class TenantState:
             "lead_distribution": {s.step_id: s for f in tenant.flows for s in f.distribute_steps},
         }
         self.utm_tracking = tenant.utm_tracking
-        self._by_name = {
-            kind: {name_key(i.name): i.id for i in self.items[kind].values()} for kind in ("category", "lead_status")
-        }
+        self._by_name = {kind: {name_key(i.name): i.id for i in self.items[kind].values()} for kind in LIST_KINDS}
         self._refs = {
             "user group": {name_key(g.name): g.id for g in tenant.user_groups if not g.deleted},
             "heading": {name_key(h.name): h.id for h in tenant.headings if not h.deleted},
@@ -49,6 +62,9 @@ class TenantState:
         return self.items[kind].get(item_id) if item_id is not None else None
 
     def ref_ids(self, what, names) -> tuple[int, ...]:
+        """The ids of the items named (live ones only); a name that is not there is an error."""
+        if what in LIST_KINDS:
+            return tuple(sorted({self.live_id(what, n) for n in names}))
         table = self._refs[what]
         missing = [n for n in names if name_key(n) not in table]
         if missing:
@@ -58,76 +74,64 @@ class TenantState:
     def live_id(self, kind, name) -> int:
         item = self.by_name(kind, name)
         if item is None or item.deleted:
-            raise PlanError(f"{kind.replace('_', ' ')} {name!r} not found in the tenant (live)")
+            raise PlanError(f"{kind_words(kind)} {name!r} not found in the tenant (live)")
         return item.id
 
     def update(self, kind, item):
         if kind == "utm_tracking":
             self.utm_tracking = item
             return
-        if kind == "category_automation":
-            self.items[kind][item.trigger] = item
-            return
-        if kind == "lead_distribution":
-            self.items[kind][item.step_id] = item
-            return
-        old = self.items[kind].get(item.id)
-        if old is not None:
-            self._by_name[kind].pop(name_key(old.name), None)
-        self.items[kind][item.id] = item
-        self._by_name[kind][name_key(item.name)] = item.id
+        key = _KINDS[kind].key(item)
+        if kind in LIST_KINDS:
+            old = self.items[kind].get(key)
+            if old is not None:
+                self._by_name[kind].pop(name_key(old.name), None)
+            self._by_name[kind][name_key(item.name)] = key
+        self.items[kind][key] = item
 
     # -- change -> the complete item to write ---------------------------------------------------
 
-    def target(self, kind, current, after: dict, *, with_rank=True):
+    def current(self, change):
+        """The live item a change is about (None: not there)."""
+        if change.kind == "utm_tracking":
+            return self.utm_tracking
+        if change.action == "create" and change.kind in LIST_KINDS:
+            return self.by_name(change.kind, change.after["name"])
+        return self.get(change.kind, change.key)
+
+    def target(self, change, current, *, with_rank=True):
         """`current` with the change's `after` fields applied (a new item for a create)."""
-        if kind in ("category", "lead_status"):
-            if current is not None:
-                item = replace(current)
-            elif kind == "category":
-                item = Category(id=None, name=after["name"], user_groups=None, headings=None)
-            else:
-                item = LeadStatus(id=None, name=after["name"])
-            for field, value in after.items():
-                if field in _LIST_FIELDS:
-                    setattr(item, _LIST_FIELDS[field], value)
-                elif field == "group":
-                    item.group = GROUP_TO_API[value]
-                elif field == "visible_for":
-                    item.user_groups = self.ref_ids("user group", value)
-                elif field == "headings":
-                    item.headings = self.ref_ids("heading", value)
-                elif field == "rank" and with_rank:
-                    item.rank = value
-            return item
-        if kind == "category_automation":
-            raise AssertionError("use automation_target")
+        kind, after = change.kind, change.after
         if kind == "utm_tracking":
             return after["utm_tracking"]
-        if kind == "lead_distribution":
+        if current is not None:
             item = replace(current)
-            if "associates" in after:
-                item.associates = self.ref_ids("associate", after["associates"])
-            if "user_groups" in after:
-                item.user_groups = self.ref_ids("user group", after["user_groups"])
-            if "only_unassigned" in after:
-                item.only_unassigned = after["only_unassigned"]
-            if "fallback" in after:
-                item.default_associate = self.ref_ids("associate", [after["fallback"]])[0] if after["fallback"] else 0
-            return item
-        raise ValueError(f"unknown kind {kind!r}")
-
-    def automation_target(self, trigger_api, current, after: dict):
-        item = replace(current) if current is not None else AutomationRule(trigger=trigger_api)
-        if "enabled" in after:
-            item.enabled = after["enabled"]
-        if "confirm" in after:
-            item.user_confirmation = after["confirm"]
-        if after.get("category"):
-            item.category_id = self.live_id("category", after["category"])
-        if after.get("lead_status"):
-            item.lead_status_id = self.live_id("lead_status", after["lead_status"])
+        else:
+            key = change.key
+            if kind == "category_automation" and not key:
+                key = TRIGGER_TO_API.get(change.name)
+            item = _KINDS[kind].new(key, after)
+        fields = FIELD[kind]
+        for name, value in after.items():
+            if name == "rank":
+                if with_rank:
+                    item.rank = value
+                continue
+            f = fields.get(name)
+            if f is not None:
+                setattr(item, f.attr, self._model_value(f, value, getattr(item, f.attr)))
         return item
+
+    def _model_value(self, f, value, now):
+        if f.enum is not None:
+            return f.enum[value]
+        if f.ref and f.many:
+            return self.ref_ids(f.ref, value)
+        if f.ref:
+            if not value:
+                return now if f.keep_if_empty else 0
+            return self.ref_ids(f.ref, [value])[0]
+        return value
 
 
 def same(a, b) -> bool:

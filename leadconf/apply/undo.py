@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from leadconf.apply.runner import DONE, ApplyReport
-from leadconf.model.tenant import fingerprint
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
+from leadconf.vocabulary import fingerprint, fingerprint_value
 
 _REASON = "undo of the apply recorded in {journal}"
 
@@ -22,21 +22,25 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
         if c.action == "reorder":
             ranks = outcome.before or {}
             if ranks:
-                changes.append(Change("reorder", c.kind, c.name, None, c.after and {"order": c.after["order"]},
-                                      {"order": c.before["order"], "ranks": ranks}, reason, c.source, None))
+                changes.append(Change(action="reorder", kind=c.kind, name=c.name, key=None,
+                                      before=c.after and {"order": c.after["order"]},
+                                      after={"order": c.before["order"], "ranks": ranks}, reason=reason,
+                                      source=c.source, fingerprint=None))
             continue
         if c.action == "create":
             if c.kind == "category_automation":
-                changes.append(Change("update", c.kind, c.name, c.key, {"enabled": True}, {"enabled": False}, reason, c.source, fp))
+                changes.append(Change(action="update", kind=c.kind, name=c.name, key=c.key, before={"enabled": True},
+                                      after={"enabled": False}, reason=reason, source=c.source, fingerprint=fp))
             else:
-                changes.append(Change("delete", c.kind, c.name, outcome.key, {"deleted": False}, {"deleted": True},
-                                      reason + " (it created this item)", c.source, fp))
+                changes.append(Change(action="delete", kind=c.kind, name=c.name, key=outcome.key,
+                                      before={"deleted": False}, after={"deleted": True},
+                                      reason=reason + " (it created this item)", source=c.source, fingerprint=fp))
             continue
         before, after = dict(c.after or {}), dict(c.before or {})
         action = {"delete": "restore", "restore": "delete", "rename": "rename"}.get(c.action, "update")
-        name = after.get("name", c.name)
-        meta = {"old_name": c.name} if action == "rename" else {}
-        changes.append(Change(action, c.kind, name, c.key, before, after, reason, c.source, fp, meta))
+        changes.append(Change(action=action, kind=c.kind, name=after.get("name", c.name), key=c.key, before=before,
+                              after=after, reason=reason, source=c.source, fingerprint=fp,
+                              meta={"old_name": c.name} if action == "rename" else {}))
     return Plan(
         target=plan.target,
         locator=plan.locator,
@@ -52,8 +56,6 @@ def _final_fingerprint(report: ApplyReport, change: Change, outcome) -> str | No
     """The item's digest as the whole apply left it: a later change of the same apply (a reorder)
     may have moved it after its own change was made."""
     if change.kind == "utm_tracking":
-        from leadconf.diff import fingerprint_value
-
         return fingerprint_value(report.final.get(("utm_tracking", None), outcome.after))
     if change.action == "reorder":
         return None

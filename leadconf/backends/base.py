@@ -13,8 +13,13 @@ Kinds of item and what `write` receives for them:
     "lead_distribution"    model.DistributeStep (the step of an existing flow)
 
 `write` returns the item as stored (with its new id for a create). `read_item` returns the item as it
-is now, or None when it is gone: apply calls it just before each write to catch changes made since
-the plan.
+is now, or None when it is gone.
+
+The read_item -> write hand-over, explicitly: apply calls `read_item(kind, key)` just before it
+writes an existing item (every write but the create of a list item), to catch changes made since
+the plan. A backend may keep what that call read and send it back with the write (the SuperOffice
+backend does: fields leadconf does not model survive the write untouched); a `write` that finds no
+such read (a caller other than apply) must read the item itself. It never writes from stale data.
 """
 
 from __future__ import annotations
@@ -23,14 +28,15 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from leadconf.model import Tenant
+from leadconf.vocabulary import KINDS  # the kinds of item `read_item` and `write` take
 
-KINDS = ("category", "lead_status", "category_automation", "utm_tracking", "lead_distribution")
+__all__ = ["KINDS", "Backend"]
 
 
 class Backend(Protocol):
     #: how the target is shown in plans and reports (never with credentials)
     description: str
-    #: optional: the target string a saved plan records to find the tenant again (default: description)
+    #: the target string a saved plan records to find the tenant again (may equal description)
     locator: str
 
     def read(self) -> Tenant:

@@ -41,11 +41,11 @@ def _open(target, rate_limit):
 
 
 def _plan_one(loaded, target, rate_limit):
-    from leadconf.plan.build import build_plan
+    from leadconf.diff import build_plan
 
     backend = _open(target, rate_limit)
     try:
-        return build_plan(loaded, backend.read(), backend.description, getattr(backend, "locator", ""))
+        return build_plan(loaded, backend.read(), backend.description, backend.locator)
     finally:
         backend.close()
 
@@ -145,15 +145,12 @@ def _load_plan_file(path):
     return Plan.from_file_dict(data)
 
 
-def _confirm(plan, auto_approve):
+def _confirm(plan_) -> bool:
     from leadconf.errors import PlanError
 
-    if auto_approve:
-        return
     if sys.stdin is None or not sys.stdin.isatty():  # None: started with standard input closed
         raise PlanError("apply needs confirmation: no terminal to ask on. Review the plan, then pass --auto-approve.")
-    if not click.confirm("Apply these changes?", default=False, err=True):
-        raise PlanError("apply cancelled; nothing was changed")
+    return click.confirm("Apply these changes?", default=False, err=True)
 
 
 @click.command()
@@ -178,97 +175,77 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
     Changes run in a safe order, each one journaled; afterwards an undo plan is saved that
     `leadconf apply UNDOFILE` runs to go back.
     """
+    rails = {"journal_dir": journal_dir, "allow_delete": allow_delete, "allow_large_change": allow_large_change,
+             "continue_on_error": continue_on_error}
+    if resume:
+        return _resume(planfile, rails, rate_limit, output)
+    if planfile:
+        return _apply_saved(planfile, targets, rails, rate_limit, output)
+    return _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel)
+
+
+def _with_session(target, rate_limit, rails, run, **hooks):
+    """run(session) on an ApplySession over the opened target; the backend is closed after."""
+    from leadconf.apply import ApplySession
+
+    backend = _open(target, rate_limit)
+    try:
+        return run(ApplySession(backend, **rails, **hooks))
+    finally:
+        backend.close()
+
+
+def _saved_plan_banner(output):
+    if output != "text":
+        return None
+
+    def banner(plan_, target):
+        from leadconf.plan.render import summary_line
+
+        echo_err(f"Applying the saved plan to {target}: {summary_line(plan_).removeprefix('Plan: ')}")
+
+    return banner
+
+
+def _resume(journal_path, rails, rate_limit, output):
     from leadconf.apply import latest_unfinished, read_journal
     from leadconf.apply.journal import interrupted_changes
     from leadconf.errors import PlanFileError
     from leadconf.plan.plan import Plan
 
-    if resume:
-        journal_path = planfile or latest_unfinished(journal_dir)
-        if not journal_path:
-            raise PlanFileError(f"nothing to resume: no unfinished journal in {journal_dir}")
-        header, events = read_journal(journal_path)
-        plan_ = Plan.from_file_dict(header["plan"])
-        report = _apply_one(plan_, plan_.locator or plan_.target, rate_limit, journal_dir, auto_approve=True,
-                            allow_delete=allow_delete, allow_large_change=allow_large_change,
-                            continue_on_error=continue_on_error, output=output, color=color, journal_path=journal_path,
-                            interrupted=interrupted_changes(events))
-        return _finish([(plan_.target, report, None)], output)
-    if planfile:
-        plan_ = _load_plan_file(planfile)
-        chosen = list(targets) or [plan_.locator or plan_.target]
-        if len(chosen) != 1:
-            raise click.UsageError("a plan file applies to one target")
-        report = _apply_one(plan_, chosen[0], rate_limit, journal_dir, auto_approve=True,
-                            allow_delete=allow_delete, allow_large_change=allow_large_change,
-                            continue_on_error=continue_on_error, output=output, color=color)
-        return _finish([(chosen[0], report, None)], output)
+    journal_path = journal_path or latest_unfinished(rails["journal_dir"])
+    if not journal_path:
+        raise PlanFileError(f"nothing to resume: no unfinished journal in {rails['journal_dir']}")
+    header, events = read_journal(journal_path)
+    plan_ = Plan.from_file_dict(header["plan"])
+    interrupted = interrupted_changes(events)
+    report = _with_session(plan_.locator or plan_.target, rate_limit, rails,
+                           lambda s: s.apply_plan(plan_, journal_path=journal_path, interrupted=interrupted),
+                           on_plan=_saved_plan_banner(output))
+    return _finish([(plan_.target, report, None)], output)
 
+
+def _apply_saved(planfile, targets, rails, rate_limit, output):
+    plan_ = _load_plan_file(planfile)
+    chosen = list(targets) or [plan_.locator or plan_.target]
+    if len(chosen) != 1:
+        raise click.UsageError("a plan file applies to one target")
+    report = _with_session(chosen[0], rate_limit, rails, lambda s: s.apply_plan(plan_), on_plan=_saved_plan_banner(output))
+    return _finish([(chosen[0], report, None)], output)
+
+
+def _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel):
     from leadconf.config.loader import load_config
 
     loaded = load_config(default_configs(configs))
     chosen = _targets(targets, targets_file, loaded)
     if len(chosen) > 1 and not auto_approve:
         raise click.UsageError("applying to several targets needs --auto-approve (review their plans first)")
-    results = _run_each(
-        chosen, parallel,
-        lambda t: _apply_one(None, t, rate_limit, journal_dir, auto_approve=auto_approve, allow_delete=allow_delete,
-                             allow_large_change=allow_large_change, continue_on_error=continue_on_error,
-                             output=output, color=color, loaded=loaded, quiet_plan=len(chosen) > 1),
-    )
+    hooks = {"confirm": None if auto_approve else _confirm, "on_plan": None}
+    if output == "text" and len(chosen) == 1:
+        hooks["on_plan"] = lambda plan_, target: click.echo(_render(plan_, "text", _color(color)), nl=False, color=_color(color))
+    results = _run_each(chosen, parallel, lambda t: _with_session(t, rate_limit, rails, lambda s: s.apply_config(loaded), **hooks))
     return _finish(results, output)
-
-
-def _apply_one(plan_, target, rate_limit, journal_dir, *, auto_approve, allow_delete, allow_large_change,
-               continue_on_error, output, color, loaded=None, journal_path=None, quiet_plan=False, interrupted=None):
-    from leadconf.apply import Journal, apply_plan
-    from leadconf.apply.undo import inverse_plan
-    from leadconf.fileio import atomic_write
-    from leadconf.plan import render, safety
-    from leadconf.plan.build import build_plan
-
-    backend = _open(target, rate_limit)
-    try:
-        with backend.lock():
-            tenant = None
-            if plan_ is None:
-                tenant = backend.read()  # under the lock: the plan and the apply see the same tenant
-                plan_ = build_plan(loaded, tenant, backend.description, getattr(backend, "locator", ""))
-                if output == "text" and not quiet_plan:
-                    click.echo(render.text(plan_, color=_color(color)), nl=False, color=_color(color))
-                if not plan_.has_changes:
-                    from leadconf.apply import ApplyReport
-
-                    return ApplyReport(target=backend.description)
-                safety.check(plan_, allow_delete=allow_delete, allow_large_change=allow_large_change)
-                _confirm(plan_, auto_approve)
-            else:
-                if output == "text":
-                    summary = render.summary_line(plan_).removeprefix("Plan: ")
-                    echo_err(f"Applying the saved plan to {backend.description}: {summary}")
-                if not plan_.has_changes:
-                    from leadconf.apply import ApplyReport
-
-                    return ApplyReport(target=backend.description)
-                safety.check(plan_, allow_delete=allow_delete, allow_large_change=allow_large_change)
-            if journal_path:
-                journal = Journal(journal_path)
-            else:
-                journal = Journal.create(journal_dir, plan_.to_file_dict(), backend.description)
-            try:
-                report = apply_plan(plan_, backend, journal=journal, continue_on_error=continue_on_error,
-                                    tenant=tenant, interrupted=interrupted)
-            finally:
-                journal.close()
-            undo = inverse_plan(plan_, report)
-            if undo.changes:
-                undo_path = journal.path[: -len(".jsonl")] + ".undo.json"
-                atomic_write(undo_path, json.dumps(undo.to_file_dict(), indent=2, ensure_ascii=False) + "\n")
-                report.undo = undo_path
-                report.undo_deletes = undo.summary()["delete"] > 0
-            return report
-    finally:
-        backend.close()
 
 
 def _finish(results, output):

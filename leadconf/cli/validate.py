@@ -138,31 +138,6 @@ def schema(output):
     if output is None:
         sys.stdout.write(text)
         return
-    _write_atomic(output, text)
+    from leadconf.fileio import atomic_write
 
-
-def _write_atomic(path: str, text: str):
-    """Write to a temporary file beside `path`, then rename: readers never see half a schema."""
-    import os
-    import stat
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".leadconf-schema-", suffix=".tmp", dir=directory)
-    try:
-        try:  # mkstemp makes the file private; the schema is a public file: keep the old mode or use 0644
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except OSError:
-            mode = 0o644
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(output, text)  # readers never see half a schema; a public file (0644, or the old mode)

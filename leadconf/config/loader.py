@@ -12,6 +12,7 @@ import gc
 import hashlib
 import os
 import re
+from contextlib import contextmanager
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,14 +21,12 @@ from leadconf.config import rules, schema, yamlpos
 from leadconf.config.models import Config
 from leadconf.config.schema import dotted
 from leadconf.errors import ConfigError, Diagnostic
+from leadconf.errors import diagnostic_order as sort_key
 
 LIST_SECTIONS = ("company_categories", "lead_statuses")
 ENV_RULE = "LC009"
 MERGE_RULE = "LC101"
 
-# Above this much YAML, the parsed config is frozen out of the GC's sight after loading: later
-# collections (plan, diff) would otherwise rescan it again and again.
-_FREEZE_BYTES = 1 << 20
 
 
 # -- positions ------------------------------------------------------------------------------------
@@ -283,16 +282,6 @@ def _at(name: str, root, path: tuple) -> tuple[str, int, int]:
 
 # -- the pipeline ---------------------------------------------------------------------------------
 
-def sort_key(files: list[str]):
-    """Orders diagnostics by file (in the order read), line and column."""
-    order = {name: i for i, name in enumerate(files)}
-
-    def key(d: Diagnostic):
-        return (order.get(d.file, len(order)) if d.file else len(order) + 1, d.file or "", d.line or 0, d.column or 0, d.rule)
-
-    return key
-
-
 def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> LoadedConfig:
     """Read, merge and validate configuration files (or directories of them).
 
@@ -305,32 +294,36 @@ def load_config(paths: Sequence[str], env: Mapping[str, str] | None = None) -> L
     files, problems = _expand(paths)
     if not files and not problems:
         problems.append(Diagnostic("no configuration file given", "LC001"))
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the parser builds many objects and no cycles: GC passes only cost (superlinear)
     try:
-        loaded, total_bytes = _load(files, env, problems)
+        with _gc_paused():
+            return _load(files, env, problems)
     except RecursionError:
         raise ConfigError([Diagnostic("the document is nested too deeply", "LC003", files[0] if files else None, 1, 1)]) from None
+
+
+@contextmanager
+def _gc_paused():
+    """No cyclic GC while the parser builds many objects and no cycles (its passes only cost, and
+    superlinearly); the caller's setting is restored afterwards, whatever it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
-        if gc_was_enabled:
+        if was_enabled:
             gc.enable()
-    if total_bytes > _FREEZE_BYTES:
-        gc.freeze()
-    return loaded
 
 
 def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
     digest = hashlib.sha256()
     docs: list[yamlpos.Document] = []
     names: list[str] = []
-    total = 0
     for name in files:
         try:
             raw = _read(name)
         except _FileProblem as exc:
             problems.append(Diagnostic(str(exc), "LC001", name))
             continue
-        total += len(raw)
         digest.update(len(raw).to_bytes(8, "big"))
         digest.update(raw)
         try:
@@ -362,4 +355,4 @@ def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
     if any(d.severity == "error" for d in problems):
         raise ConfigError(sorted(problems, key=order))
     loaded.warnings = sorted(problems, key=order)
-    return loaded, total
+    return loaded

@@ -14,6 +14,18 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+# The vocabulary is defined once, in leadconf.vocabulary; these names stay importable from here.
+from leadconf.vocabulary import (  # noqa: F401
+    API_TO_GROUP,
+    API_TO_TRIGGER,
+    GROUP_TO_API,
+    MAX_CHANGE_PERCENT,
+    MIN_LIST_SIZE,
+    TRIGGER_TO_API,
+    name_key,
+    renamed_from,
+)
+
 CATEGORY_NAME_MAX = 239  # Category.name String(239)
 CATEGORY_TOOLTIP_MAX = 254  # Category.tooltip String(254)
 LEAD_STATUS_NAME_MAX = 4000  # leadstatus.name String(4000)
@@ -25,18 +37,6 @@ _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
 CategoryGroup = Literal["customer", "potential_customer", "partner", "lost", "other", "none"]
-
-# SuperOffice's fixed CategoryGroup enum: config spelling -> the API's string (CategoryEntity.CategoryGroup).
-GROUP_TO_API = {
-    "customer": "Customer",
-    "potential_customer": "PotentialCustomer",
-    "partner": "Partner",
-    "lost": "Lost",
-    "other": "Other",
-    "none": "Unknown",
-}
-API_TO_GROUP = {v: k for k, v in GROUP_TO_API.items()}
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -144,15 +144,6 @@ class CategoryAutomation(_Strict):
     )
 
 
-TRIGGER_TO_API = {
-    "sale_registered": "SaleRegistered",
-    "sale_sold": "SaleSold",
-    "sale_lost": "SaleLost",
-    "lead_status_changed": "LeadStatusChanged",
-}
-API_TO_TRIGGER = {v: k for k, v in TRIGGER_TO_API.items()}
-
-
 class LeadDistribution(_Strict):
     """The "Distribute to owner" step of one lead-nurturing flow (Marketing Premium)."""
 
@@ -184,10 +175,10 @@ class Policy(_Strict):
     """Safety rails for apply."""
 
     max_change_percent: Annotated[float, Field(ge=0, le=100)] = Field(
-        30, description="Refuse a plan that changes more than this share of a list..."
+        MAX_CHANGE_PERCENT, description="Refuse a plan that changes more than this share of a list..."
     )
     min_list_size: Annotated[int, Field(ge=0)] = Field(
-        10, description="...of a list that has at least this many items."
+        MIN_LIST_SIZE, description="...of a list that has at least this many items."
     )
 
 
@@ -211,16 +202,3 @@ class Config(_Strict):
     marketing: Marketing | SkipJsonSchema[None] = Field(
         None, description="Marketing Premium: UTM tracking and lead distribution."
     )
-
-
-def renamed_from(item: Category | LeadStatus) -> list[str]:
-    """`renamed_from` as a list, whichever way it was written."""
-    value = item.renamed_from
-    if value is None:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
-def name_key(name: str) -> str:
-    """How SuperOffice compares list-item names: ignoring case and surrounding white space."""
-    return name.strip().casefold()

@@ -13,15 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from leadconf.config.models import (
-    GROUP_TO_API,
-    Category,
-    Config,
-    LeadStatus,
-    name_key,
-    renamed_from,
-)
-from leadconf.errors import Diagnostic
+from leadconf.config.models import Category, Config, LeadStatus
+from leadconf.errors import Diagnostic, diagnostic_order
+from leadconf.vocabulary import GROUP_TO_API, TRIGGER_TO_API, name_key, renamed_from
 
 if TYPE_CHECKING:
     from leadconf.config.loader import LoadedConfig
@@ -32,7 +26,7 @@ STATUSES = "lead_statuses"
 POTENTIAL = "potential_customer"
 OPEN = "open"  # name_key of the lead status that SuperOffice gives every new lead
 
-TRIGGERS = ("sale_registered", "sale_sold", "sale_lost", "lead_status_changed")
+TRIGGERS = tuple(TRIGGER_TO_API)
 
 
 class _Report:
@@ -306,8 +300,6 @@ def check_against_tenant(loaded: LoadedConfig, tenant: Tenant) -> list[Diagnosti
     """The rules that need the tenant's current state, sorted by file and line.
 
     Pure: reads the two arguments only."""
-    from leadconf.config.loader import sort_key
-
     report = _Report(loaded)
     config = loaded.config
     cats = _resulting_categories(config, tenant)
@@ -317,7 +309,7 @@ def check_against_tenant(loaded: LoadedConfig, tenant: Tenant) -> list[Diagnosti
     _tenant_licences(report, config, tenant)
     _tenant_references(report, config, tenant)
     _tenant_grouping(report, config, tenant)
-    return sorted(report.found, key=sort_key(loaded.files))
+    return sorted(report.found, key=diagnostic_order(loaded.files))
 
 
 def _tenant_grouping(report: _Report, config: Config, tenant: Tenant):
@@ -461,7 +453,7 @@ def _tenant_references(report: _Report, config: Config, tenant: Tenant):
                      f"the flow {dist.flow.strip()!r} has no \"Distribute to owner\" step to configure; add one in "
                      "SuperOffice first")
         return
-    step = flow.distribute_steps[0]
+    step = flow.distribute_step
     has_associates = dist.associates if dist.associates is not None else step.associates
     has_groups = dist.user_groups if dist.user_groups is not None else step.user_groups
     if not has_associates and not has_groups:

@@ -87,6 +87,12 @@ class Flow:
     name: str
     distribute_steps: tuple[DistributeStep, ...] = ()
 
+    @property
+    def distribute_step(self) -> DistributeStep | None:
+        """The "Distribute to owner" step leadconf manages: the first, in the order the flow runs
+        them; a flow's other Distribute-to-owner steps are left as they are."""
+        return self.distribute_steps[0] if self.distribute_steps else None
+
 
 @dataclass(slots=True)
 class Tenant:

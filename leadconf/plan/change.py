@@ -6,17 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ACTIONS = ("create", "update", "rename", "restore", "reorder", "delete")
-KINDS = ("category", "lead_status", "category_automation", "utm_tracking", "lead_distribution")
-LIST_KINDS = ("category", "lead_status")
-KIND_TITLES = {
-    "category": "Company – Category",
-    "lead_status": "Contact – Lead status",
-    "category_automation": "Category automation",
-    "utm_tracking": "Marketing – UTM tracking",
-    "lead_distribution": "Marketing – Lead distribution",
-}
+from leadconf.vocabulary import KIND_TITLES, KINDS, LIST_KINDS
 
+ACTIONS = ("create", "update", "rename", "restore", "reorder", "delete")
 
 @dataclass(frozen=True)
 class Change:
@@ -59,3 +51,6 @@ class Change:
             fingerprint=data.get("fingerprint"),
             meta=data.get("meta") or {},
         )
+
+
+__all__ = ["ACTIONS", "KINDS", "KIND_TITLES", "LIST_KINDS", "Change"]

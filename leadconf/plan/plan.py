@@ -6,8 +6,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from leadconf.errors import Diagnostic, PlanFileError
+from leadconf.errors import Diagnostic, PlanFileError, UnsafePlan
 from leadconf.plan.change import ACTIONS, Change
+from leadconf.plan.safety import unsafe_reasons
+from leadconf.vocabulary import policy_defaults
 
 FORMAT_VERSION = "1"
 PLAN_FILE_FORMAT = "leadconf-plan/1"
@@ -20,7 +22,7 @@ class Plan:
     warnings: list[Diagnostic] = field(default_factory=list)
     config_digest: str = ""
     config_files: list[str] = field(default_factory=list)
-    policy: dict = field(default_factory=lambda: {"max_change_percent": 30.0, "min_list_size": 10})
+    policy: dict = field(default_factory=policy_defaults)
     list_sizes: dict = field(default_factory=dict)  # live, not deleted items per list kind
     locator: str = ""  # where a saved plan finds its tenant again, if not at `target`
     list_fingerprints: dict = field(default_factory=dict)  # kind -> digest of each list reordered or pruned
@@ -34,6 +36,13 @@ class Plan:
         for change in self.changes:
             counts[change.action] += 1
         return counts
+
+    def raise_if_unsafe(self, *, allow_delete: bool = False, allow_large_change: bool = False) -> None:
+        """Refuse (UnsafePlan) what apply does only when told to: deletes, and changing more of a
+        list than the plan's policy allows (plan/safety.py has the rules)."""
+        problems = unsafe_reasons(self, allow_delete=allow_delete, allow_large_change=allow_large_change)
+        if problems:
+            raise UnsafePlan("apply refused:\n  - " + "\n  - ".join(problems))
 
     def to_dict(self) -> dict:
         """The documented JSON form of `plan --output json` (format_version 1)."""

@@ -34,6 +34,7 @@ class SuperOfficeBackend(Reads, Writes):
         self._workers = max(1, int(workers))
         self._environ = environ
         self.description = target.description
+        self.locator = target.description  # what a saved plan records to find the tenant again
         # Raw entities from the last read_item(), consumed by the write() that follows it.
         self._fresh: dict = {}
         self._fresh_lock = threading.Lock()
