@@ -1,4 +1,5 @@
-from bench.run import main
 import sys
+
+from bench.run import main
 
 sys.exit(main())

@@ -111,7 +111,6 @@ def bench(work: str, quick: bool) -> Section:
     def med(kind, key):
         return statistics.median(x[key] for x in results[kind])
 
-    p, a = results["plan"][-1], results["apply"][-1]
     expect_plan = LIST_READS + n_cat
     re_reads = expected.update + expected.rename  # read_item just before each write of an existing item
     expect_apply = expect_plan + re_reads + changes

@@ -82,21 +82,21 @@ def main(argv=None):
 
         import leadconf.cli  # noqa: F401
         import leadconf.cli.reconcile  # noqa: F401
+        from leadconf import diff  # noqa: F401
         from leadconf.backends import snapshot  # noqa: F401
         from leadconf.config import loader  # noqa: F401
-        from leadconf import diff  # noqa: F401
         from leadconf.plan import render  # noqa: F401
 
     phase("imports (leadconf, click, yaml, pydantic, models)", imports)
 
     from leadconf import diff as diff_mod
     from leadconf.backends import snapshot
+    from leadconf.backends.superoffice import codec as api
     from leadconf.config import loader, rules, schema, yamlpos
     from leadconf.config.models import Config
-    from leadconf.backends.superoffice import codec as api
     from leadconf.plan import render
 
-    
+
     # loader internals, in the order they run
     wrap(yamlpos, "load", "YAML parse (yamlpos.load: libyaml compose + construct)")
     real_validator = schema.validator()

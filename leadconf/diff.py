@@ -19,8 +19,9 @@ they name), and deletes last.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any
 
 from leadconf.errors import ConfigError, Diagnostic
 from leadconf.model.tenant import Tenant
@@ -309,15 +310,6 @@ def _split(source):
     return {"file": file, "line": int(line)} if line.isdigit() else {"file": source}
 
 
-
-
-def _split(source):
-    if not source:
-        return {}
-    file, _, line = source.rpartition(":")
-    return {"file": file, "line": int(line)} if line.isdigit() else {"file": source}
-
-
 def _ref_names(tenant: Tenant) -> dict:
     """ref -> {id: name} of the items the config names by name (deleted ones included)."""
     return {
@@ -416,7 +408,7 @@ def build_plan(loaded: LoadedConfig, tenant: Tenant, target: str, locator: str =
         raise ConfigError(findings)
     config = loaded.config
     result = diff(config, tenant, loaded.source)
-    lists = {"category": (config.company_categories, tenant.categories),
+    lists: dict[str, tuple[Any, list]] = {"category": (config.company_categories, tenant.categories),
              "lead_status": (config.lead_statuses, tenant.lead_statuses)}
     reordered = {c.kind for c in result.changes if c.action == "reorder"}
     policy = policy_defaults()

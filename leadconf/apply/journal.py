@@ -16,6 +16,7 @@ import dataclasses
 import json
 import os
 import time
+from typing import TextIO
 
 from leadconf.errors import PlanFileError
 
@@ -29,11 +30,11 @@ def _image(item):
 class Journal:
     def __init__(self, path: str):
         self.path = path
-        self._fh = None
-        self._header = None
+        self._fh: TextIO | None = None
+        self._header: dict | None = None
 
     @classmethod
-    def create(cls, directory: str, plan_dict: dict, target: str) -> "Journal":
+    def create(cls, directory: str, plan_dict: dict, target: str) -> Journal:
         os.makedirs(directory, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         digest = plan_dict.get("checksum", "sha256:0")[7:15]
@@ -53,9 +54,10 @@ class Journal:
             header, self._header = self._header, None
             if header is not None:
                 self._append(header)
-        self._fh.write(json.dumps(record, ensure_ascii=False, default=list) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        fh = self._fh
+        fh.write(json.dumps(record, ensure_ascii=False, default=list) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
     def start(self, index: int, before=None):
         self._append({"type": "start", "index": index, "before": _image(before)})
@@ -119,7 +121,7 @@ def interrupted_changes(events: list[dict]) -> dict[int, dict | None]:
     """Changes a journal shows as started but not done (cut off, or failed), with their
     before-images: a write that may have been carried out in part (the Web API writes a
     category's visibility in a second request)."""
-    started = {}
+    started: dict = {}
     for event in events:
         if event.get("type") == "start":
             started[event.get("index")] = event.get("before")

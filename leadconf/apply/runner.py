@@ -99,11 +99,12 @@ def _partly_done(before_image, current, target) -> bool:
 def classify(state: TenantState, change: Change, interrupted=None) -> tuple[str, str | None]:
     """("pending" | "already" | "stale", why) for one change against the tenant as it is now."""
     if change.action == "reorder":
-        items = {n: _reorder_item(state, change, n) for n in change.after["ranks"]}
+        ranks = (change.after or {})["ranks"]
+        items = {n: _reorder_item(state, change, n) for n in ranks}
         missing = [n for n, item in items.items() if item is None]
         if missing:
             return "stale", f"{', '.join(map(repr, missing[:5]))} no longer in the list"
-        if all(items[n].rank == r for n, r in change.after["ranks"].items()):
+        if all(items[n].rank == r for n, r in ranks.items()):
             return "already", None
         return "pending", None
     current = state.current(change)
@@ -142,7 +143,7 @@ def _moved_lists(plan: Plan, state: TenantState) -> list[str]:
 
 def _reorder_item(state: TenantState, change: Change, name: str):
     """An item a reorder moves: by its id (it may not carry its new name yet), else by name."""
-    item_id = (change.after.get("ids") or {}).get(name)
+    item_id = ((change.after or {}).get("ids") or {}).get(name)
     item = state.get(change.kind, item_id) if item_id is not None else None
     return item if item is not None else state.by_name(change.kind, name)
 
@@ -237,7 +238,7 @@ def _carry_out(state: TenantState, backend, outcome: Outcome):
     change = outcome.change
     if change.action == "reorder":
         before, after = {}, {}
-        for name, rank in change.after["ranks"].items():
+        for name, rank in (change.after or {})["ranks"].items():
             item = _reorder_item(state, change, name)
             if item.rank == rank:
                 continue

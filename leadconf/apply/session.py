@@ -10,8 +10,9 @@ caller shows the report.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING
 
 from leadconf.apply.journal import Journal
 from leadconf.apply.runner import ApplyReport, apply_plan
@@ -43,8 +44,8 @@ class ApplySession:
     allow_delete: bool = False
     allow_large_change: bool = False
     continue_on_error: bool = False
-    confirm: Optional[Callable[[Plan], bool]] = None
-    on_plan: Optional[Callable[[Plan, str], None]] = None
+    confirm: Callable[[Plan], bool] | None = None
+    on_plan: Callable[[Plan, str], None] | None = None
 
     def apply_config(self, loaded: LoadedConfig) -> ApplyReport:
         """Plan `loaded` against the tenant as it is now, then carry the plan out, under one lock."""

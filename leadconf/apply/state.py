@@ -7,8 +7,9 @@ the change's `after` fields land on it (vocabulary.FIELDS, the same table the di
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from leadconf.errors import PlanError
 from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant
@@ -32,7 +33,7 @@ _KINDS = {
 class TenantState:
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
-        self.items = {
+        self.items: dict[str, dict] = {
             "category": {c.id: c for c in tenant.categories},
             "lead_status": {s.id: s for s in tenant.lead_statuses},
             "category_automation": {r.trigger: r for r in tenant.automation},

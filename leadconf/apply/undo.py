@@ -24,7 +24,7 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
             if ranks:
                 changes.append(Change(action="reorder", kind=c.kind, name=c.name, key=None,
                                       before=c.after and {"order": c.after["order"]},
-                                      after={"order": c.before["order"], "ranks": ranks}, reason=reason,
+                                      after={"order": (c.before or {})["order"], "ranks": ranks}, reason=reason,
                                       source=c.source, fingerprint=None))
             continue
         if c.action == "create":

@@ -12,9 +12,9 @@ import os
 from contextlib import contextmanager
 from dataclasses import replace
 
+from leadconf.backends.superoffice import codec as api
 from leadconf.errors import LockError, TargetError
 from leadconf.fileio import atomic_write
-from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import Category, LeadStatus, Tenant
 
 SNAPSHOT_FORMAT = "leadconf-snapshot/1"
@@ -27,8 +27,8 @@ class SnapshotBackend:
         self.description = f"snapshot:{path}"  # as the user wrote it, for plans and reports
         # ... and absolute in saved plans, so that one applies from any working directory
         self.locator = f"snapshot:{os.path.abspath(path)}"
-        self._doc = None
-        self._stamp = None
+        self._doc: dict | None = None
+        self._stamp: tuple | None = None
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -41,10 +41,11 @@ class SnapshotBackend:
         except OSError as exc:
             raise TargetError(f"{self.path}: cannot read the snapshot ({exc.strerror})") from None
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        if self._doc is None or stamp != self._stamp:
-            self._doc = load_document(self.path)
+        doc = self._doc
+        if doc is None or stamp != self._stamp:
+            doc = self._doc = load_document(self.path)
             self._stamp = stamp
-        return self._doc
+        return doc
 
     def read(self) -> Tenant:
         try:
@@ -110,13 +111,7 @@ class SnapshotBackend:
         return _upsert(doc.setdefault("lead_statuses", []), "Id", item, api.lead_status_to_api, "lead status")
 
     def _write_category_automation(self, doc, rule):
-        rules = doc.setdefault("category_automation", [])
-        for i, entity in enumerate(rules):
-            if entity.get("TriggerType") == rule.trigger:
-                rules[i] = api.automation_to_api(rule, entity)
-                break
-        else:
-            rules.append(api.automation_to_api(rule))
+        api.upsert_automation(doc.setdefault("category_automation", []), rule)
         return rule
 
     def _write_utm_tracking(self, doc, value: bool):

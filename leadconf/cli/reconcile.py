@@ -29,7 +29,7 @@ def _targets(targets, targets_file, loaded):
             with open(targets_file, encoding="utf-8") as fh:
                 listed += [ln.strip() for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
         except OSError as exc:
-            raise click.UsageError(f"--targets-file {targets_file}: {exc.strerror}")
+            raise click.UsageError(f"--targets-file {targets_file}: {exc.strerror}") from None
     return resolve_targets(listed, loaded.config.target if loaded else None)
 
 

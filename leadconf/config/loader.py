@@ -12,8 +12,8 @@ import gc
 import hashlib
 import os
 import re
-from contextlib import contextmanager
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,13 +49,14 @@ class _Sources:
             if i >= 0:
                 name, root = self.docs[owners[i]]
                 return name, root, (path[0], "items", path[2] - starts[i]) + path[3:]
-        best = None
+        best: tuple | None = None
         for name, root in self.docs:
             depth = yamlpos.walk(root, path)[1]
             if depth == len(path):
                 return name, root, path
             if best is None or depth > best[0]:
                 best = (depth, name, root)
+        assert best is not None  # docs is never empty here: where() returns early without a file
         return best[1], best[2], path
 
     def where(self, path: tuple) -> tuple[str, int, int] | None:
@@ -213,12 +214,12 @@ def _short(value: Any) -> str:
 def _merge(names: list[str], docs: list[yamlpos.Document]):
     """Merge the files' data: sections merge key by key, `items` lists concatenate in file order,
     and any other value given by several files must be the same in each."""
+    segments: dict[str, tuple[list[int], list[int]]] = {}
     if len(docs) == 1:
         data = docs[0].data
         segments = {s: ([0], [0]) for s in LIST_SECTIONS if isinstance(data.get(s), dict)}
         return data, segments, []
     merged: dict = {}
-    segments: dict[str, tuple[list[int], list[int]]] = {}
     conflicts: list[tuple[int, tuple]] = []
     for idx, doc in enumerate(docs):
         for key, value in doc.data.items():

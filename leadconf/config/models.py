@@ -42,20 +42,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-def _name(max_len: int, what: str):
-    return Annotated[
-        str,
-        Field(
-            min_length=1,
-            max_length=max_len,
-            pattern=_NO_CONTROL,
-            description=f"The {what}'s name. Matched ignoring case and surrounding white space.",
-        ),
-    ]
-
-
-CategoryName = _name(CATEGORY_NAME_MAX, "category")
-LeadStatusName = _name(LEAD_STATUS_NAME_MAX, "lead status")
+_MATCHED = "Matched ignoring case and surrounding white space."
+CategoryName = Annotated[
+    str,
+    Field(min_length=1, max_length=CATEGORY_NAME_MAX, pattern=_NO_CONTROL, description=f"The category's name. {_MATCHED}"),
+]
+LeadStatusName = Annotated[
+    str,
+    Field(min_length=1, max_length=LEAD_STATUS_NAME_MAX, pattern=_NO_CONTROL, description=f"The lead status's name. {_MATCHED}"),
+]
 RefName = Annotated[str, Field(min_length=1, max_length=CATEGORY_NAME_MAX, pattern=_NO_CONTROL)]
 LeadStatusRef = Annotated[str, Field(min_length=1, max_length=LEAD_STATUS_NAME_MAX, pattern=_NO_CONTROL)]
 

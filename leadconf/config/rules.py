@@ -10,7 +10,7 @@ Every rule id is documented in docs/rules.md; ids never change meaning.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from leadconf.config.models import Category, Config, LeadStatus
@@ -64,7 +64,7 @@ def check_config(loaded: LoadedConfig) -> list[Diagnostic]:
     return report.found
 
 
-def _names(report: _Report, section: str, items: list[Category] | list[LeadStatus], what: str):
+def _names(report: _Report, section: str, items: Sequence[Category | LeadStatus], what: str):
     """LC104-LC105, LC112-LC113: names unique within the list (renamed_from included), not blank."""
     taken: dict[str, tuple[tuple, str]] = {}  # name_key -> (path, "name" or "renamed_from")
     for i, item in enumerate(items):
@@ -117,7 +117,7 @@ def _names(report: _Report, section: str, items: list[Category] | list[LeadStatu
 
 def _lead_status_groups(report: _Report, config: Config):
     """LC102: only a potential_customer category may enable lead status."""
-    for i, cat in enumerate(config.company_categories.items):
+    for i, cat in enumerate(config.company_categories.items if config.company_categories else ()):
         if cat.lead_status and cat.group is not None and cat.group != POTENTIAL and not cat.deleted:
             report.error("LC102", (CATS, "items", i, "lead_status"),
                          f"category {cat.name.strip()!r} is in group {cat.group}: only potential_customer "
@@ -152,6 +152,8 @@ def _lead_status_in_play(config: Config) -> bool:
 def _open_status(report: _Report, config: Config):
     """LC106-LC107: "Open" is the default status of every new lead."""
     statuses = config.lead_statuses
+    if statuses is None:
+        return
     listed = False
     for i, status in enumerate(statuses.items):
         path = (STATUSES, "items", i)
@@ -254,7 +256,7 @@ def _name_list(report: _Report, names: list[str] | None, path: tuple):
 # -- rules against the tenant (LC2xx) -------------------------------------------------------------
 
 def _index(items: Iterable, *, live_only: bool = False) -> dict:
-    out = {}
+    out: dict = {}
     for item in items:
         if live_only and getattr(item, "deleted", False):
             continue
@@ -279,7 +281,7 @@ def _resulting_categories(config: Config, tenant: Tenant):
     the tenant would hold after an apply: live items matched by name with the managed fields applied."""
     cats = config.company_categories
     live = _index(tenant.categories)
-    result = []
+    result: list[tuple] = []
     matched: set[int] = set()
     for i, item in enumerate(cats.items if cats is not None else ()):
         current = _match(item, live)
@@ -327,9 +329,10 @@ def _tenant_grouping(report: _Report, config: Config, tenant: Tenant):
 
 def _tenant_lead_groups(report: _Report, config: Config, cats):
     """LC201: a category the config touches would end up lead-enabled outside PotentialCustomer."""
-    for key, group, lead, deleted, index in cats:
+    for _key, group, lead, deleted, index in cats:
         if index is None or deleted or not lead or group == "PotentialCustomer":
             continue
+        assert config.company_categories is not None  # index is a position in it
         item = config.company_categories.items[index]
         if item.group is not None and item.lead_status is not None:
             continue  # both written in the config: LC102's business
@@ -448,12 +451,12 @@ def _tenant_references(report: _Report, config: Config, tenant: Tenant):
     if flow is None:
         report.error("LC210", path + ("flow",), f"the tenant has no flow named {dist.flow.strip()!r}")
         return
-    if not flow.distribute_steps:
+    step = flow.distribute_step
+    if step is None:
         report.error("LC211", path + ("flow",),
                      f"the flow {dist.flow.strip()!r} has no \"Distribute to owner\" step to configure; add one in "
                      "SuperOffice first")
         return
-    step = flow.distribute_step
     has_associates = dist.associates if dist.associates is not None else step.associates
     has_groups = dist.user_groups if dist.user_groups is not None else step.user_groups
     if not has_associates and not has_groups:

@@ -164,7 +164,7 @@ def _string_limit_message(error, path) -> str:
 
 def _pattern_message(path, instance: str) -> str:
     bad = next((ch for ch in instance if ord(ch) < 0x20 or ord(ch) == 0x7F), None)
-    what = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"}.get(bad, f"the control character U+{ord(bad):04X}" if bad else "a character that is not allowed")
+    what = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"}.get(bad or "", f"the control character U+{ord(bad):04X}" if bad else "a character that is not allowed")
     return f"{dotted(path)}: contains {what}; names and descriptions are single lines of printable text"
 
 

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-_Base = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
+_Base: type = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
 
 # Rule ids (documented in docs/rules.md; LC001, a file that cannot be read, is the loader's).
 ENCODING, SYNTAX, TABS, DUPLICATE_KEY, DOCUMENT, NOT_MAPPING, ALIASES = (

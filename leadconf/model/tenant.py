@@ -112,7 +112,7 @@ class Tenant:
     # UseGroupsAndHeadings); None where the source does not say. Off: no visibility or headings.
     category_grouping: bool | None = None
 
-    def copy(self) -> "Tenant":
+    def copy(self) -> Tenant:
         return replace(
             self,
             categories=[replace(c) for c in self.categories],

@@ -38,7 +38,7 @@ class Change:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Change":
+    def from_dict(cls, data: dict) -> Change:
         return cls(
             action=data["action"],
             kind=data["kind"],

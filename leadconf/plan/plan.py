@@ -69,7 +69,7 @@ class Plan:
         return {**body, "checksum": _checksum(body)}
 
     @classmethod
-    def from_file_dict(cls, data) -> "Plan":
+    def from_file_dict(cls, data) -> Plan:
         if not isinstance(data, dict) or data.get("format") != PLAN_FILE_FORMAT:
             raise PlanFileError(f"not a leadconf plan file (expected \"format\": \"{PLAN_FILE_FORMAT}\")")
         body = {k: v for k, v in data.items() if k != "checksum"}

@@ -49,7 +49,7 @@ def _grouped(plan: Plan):
 def _field_lines(change: Change) -> list[tuple[str, str]]:
     """(field, "before → after") pairs of a change."""
     if change.action == "reorder":
-        return [("order", _order(change.after["order"])), ("was", _order(change.before["order"]))]
+        return [("order", _order((change.after or {})["order"])), ("was", _order((change.before or {})["order"]))]
     after = change.after or {}
     before = change.before or {}
     lines = []

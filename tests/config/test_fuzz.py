@@ -233,8 +233,6 @@ def _long_fuzz(raw):
 
 
 @pytest.mark.slow
-def test_long_fuzz(request):
-    # 3,000 examples (about 20 s): only when asked for with `-m slow`.
-    if "slow" not in (request.config.option.markexpr or ""):
-        pytest.skip("long fuzzing: run with -m slow")
+def test_long_fuzz():
+    # 3,000 examples (about 20 s): only with --run-slow or -m slow (conftest.py).
     _long_fuzz()

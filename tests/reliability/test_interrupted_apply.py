@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from tests.reliability import killer
 from tests.helpers import EXAMPLES, ROOT, run_cli
+from tests.reliability import killer
 
 CONFIG = os.path.join(os.path.dirname(__file__), "many-changes.yaml")
 TENANT = os.path.join(EXAMPLES, "tenants", "existing-customer.json")

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from tests.reliability import killer
 from tests.helpers import EXAMPLES, ROOT, run_cli
+from tests.reliability import killer
 
 CONFIG = os.path.join(os.path.dirname(__file__), "many-changes.yaml")
 with open(os.path.join(EXAMPLES, "tenants", "existing-customer.json"), encoding="utf-8") as fh:

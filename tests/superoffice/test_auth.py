@@ -12,7 +12,6 @@ import pytest
 
 from leadconf.errors import AuthError, TargetError
 from tests.emulator import DEFAULT_ACCESS_TOKEN, DEFAULT_CLIENT, DEFAULT_USER, SystemUser
-
 from tests.emulator.fixtures import ENV_TO_CLEAR
 
 

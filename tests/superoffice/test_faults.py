@@ -19,8 +19,8 @@ def test_429_retry_after_is_honoured(so, open_backend, sleeps):
 
 
 def test_retry_after_as_an_http_date(so, open_backend, sleeps):
-    from email.utils import format_datetime
     from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
 
     when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     so.inject("status", status=503, retry_after=when, match=CATEGORY_ITEMS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from leadconf.errors import TargetError
 from leadconf.backends.superoffice.codec import tenant_from_document
+from leadconf.errors import TargetError
 from tests.emulator.fixtures import default_document
 
 FIELDS = ("categories", "lead_statuses", "user_groups", "headings", "associates", "automation",

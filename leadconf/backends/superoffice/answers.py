@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from leadconf.backends.superoffice import quirks
-from leadconf.errors import RemoteError
 from leadconf.backends.superoffice import codec as api
+from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.codec import ShapeError
+from leadconf.errors import RemoteError
 
 CATEGORY_SAVE = "/Agents/List/SaveCategoryEntity"
 CATEGORY_GET = "/Agents/List/GetCategoryEntity"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from leadconf.backends.superoffice import codec as api
 from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.answers import ALL, AUTOMATION_GET, STEP_GET, shape_errors
 from leadconf.backends.superoffice.client import ApiClient
@@ -21,7 +22,6 @@ from leadconf.backends.superoffice.lock import target_lock
 from leadconf.backends.superoffice.reads import Reads
 from leadconf.backends.superoffice.target import Target
 from leadconf.backends.superoffice.writes import Writes
-from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import Tenant
 
 DEFAULT_WORKERS = 4  # concurrent per-category reads; they share the client and the rate limit
@@ -84,6 +84,20 @@ class SuperOfficeBackend(Reads, Writes):
             automation = automation_f.result() or []
             utm = utm_f.result() if utm_f else None
 
+        context = principal.get("DatabaseContextIdentifier")
+        return Tenant(
+            categories=[c[0] for c in categories],
+            **self._decode_lists(status_list, statuses, groups, headings, associates, automation),
+            utm_tracking=utm,
+            flows=flows,
+            licenses=licenses,
+            context=context if isinstance(context, str) and context else self._target.cust,
+            category_grouping=bool(grouping),
+        )
+
+    @staticmethod
+    def _decode_lists(status_list, statuses, groups, headings, associates, automation) -> dict:
+        """The lists read() fetched, as Tenant fields."""
         with shape_errors("the lead-status list", "GET", f"/List/{status_list}/Items"):
             lead_statuses = [api.lead_status_from_api(x, f"lead statuses[{i}]") for i, x in enumerate(statuses)]
         with shape_errors("the user-group list", "GET", "/List/UserGroup/Items"):
@@ -94,21 +108,8 @@ class SuperOfficeBackend(Reads, Writes):
             associate_items = [api.associate_from_mdo(x, f"associates[{i}]") for i, x in enumerate(associates)]
         with shape_errors("category automation", "POST", AUTOMATION_GET):
             rules = [api.automation_from_api(x, f"automation[{i}]") for i, x in enumerate(automation)]
-
-        context = principal.get("DatabaseContextIdentifier")
-        return Tenant(
-            categories=[c[0] for c in categories],
-            lead_statuses=lead_statuses,
-            user_groups=user_groups,
-            headings=heading_items,
-            associates=associate_items,
-            automation=rules,
-            utm_tracking=utm,
-            flows=flows,
-            licenses=licenses,
-            context=context if isinstance(context, str) and context else self._target.cust,
-            category_grouping=bool(grouping),
-        )
+        return {"lead_statuses": lead_statuses, "user_groups": user_groups, "headings": heading_items,
+                "associates": associate_items, "automation": rules}
 
     def read_item(self, kind, key):
         if kind == "category":

@@ -24,8 +24,8 @@ import random
 import re
 import ssl
 import time
-from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 import httpx
 import tenacity
@@ -173,7 +173,7 @@ class ApiClient:
             raise _amend(exc.error, f"(gave up after {self.max_attempts} attempts)") from None
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception()
+        exc = state.outcome.exception() if state.outcome is not None else None
         if isinstance(exc, _Retry):
             if exc.immediate:
                 return 0.0
@@ -183,7 +183,7 @@ class ApiClient:
         return backoff / 2 + self._jitter() * backoff / 2  # "equal jitter": never less than half
 
     def _log_retry(self, state: tenacity.RetryCallState):
-        exc = state.outcome.exception()
+        exc = state.outcome.exception() if state.outcome is not None else None
         log.info("retrying (attempt %d of %d) after: %s", state.attempt_number + 1, self.max_attempts, exc)
 
     def _attempt(self, method, path, params, body, data, item, idempotent, api, missing_ok, ctx):

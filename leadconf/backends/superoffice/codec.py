@@ -149,6 +149,17 @@ def automation_to_api(rule: AutomationRule, base: dict | None = None) -> dict:
     return entity
 
 
+def upsert_automation(settings: list, rule: AutomationRule) -> None:
+    """Put `rule` into a list of AutomatedCategoryUpdate entities, in place: over the entity of its
+    trigger (its other fields kept), else appended. The snapshot file and SaveAutomationSettings
+    both hold the settings this way."""
+    for i, entity in enumerate(settings):
+        if isinstance(entity, dict) and entity.get("TriggerType") == rule.trigger:
+            settings[i] = automation_to_api(rule, entity)
+            return
+    settings.append(automation_to_api(rule))
+
+
 # -- flows ----------------------------------------------------------------------------------------
 
 def distribute_step_from_api(step: dict, where: str) -> DistributeStep:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from leadconf.backends.superoffice import codec as api
 from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.answers import (
     ALL,
@@ -16,7 +17,6 @@ from leadconf.backends.superoffice.answers import (
 )
 from leadconf.backends.superoffice.client import MISSING
 from leadconf.errors import TargetError
-from leadconf.backends.superoffice import codec as api
 
 
 class Reads:

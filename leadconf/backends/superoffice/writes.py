@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from leadconf.backends.superoffice import codec as api
 from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.answers import (
     ALL,
@@ -15,7 +16,6 @@ from leadconf.backends.superoffice.answers import (
     shape_errors,
 )
 from leadconf.errors import RemoteError, TargetError
-from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus
 
 log = logging.getLogger("leadconf.superoffice")
@@ -151,12 +151,7 @@ class Writes:
         if rules is None:
             raise TargetError(f"{label}: this tenant has no category automation (SuperOffice 11.7 or later, Sales Premium)")
         settings = [quirks.body_of(entry) for entry in rules if isinstance(entry, dict)]
-        for i, entry in enumerate(settings):
-            if entry.get("TriggerType") == rule.trigger:
-                settings[i] = api.automation_to_api(rule, entry)
-                break
-        else:
-            settings.append(api.automation_to_api(rule))
+        api.upsert_automation(settings, rule)
         answer = self._api.post(AUTOMATION_SAVE, json={"Settings": settings}, item=label, idempotent=True)
         stored = answer if isinstance(answer, list) else settings
         with shape_errors(label, "POST", AUTOMATION_SAVE):
