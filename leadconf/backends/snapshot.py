@@ -1,7 +1,9 @@
 """The snapshot backend: a tenant held in a local JSON file (format leadconf-snapshot/1).
 
 The file is what the SuperOffice API returns, part by part, in its own field names (README,
-"The snapshot file"). Each write rewrites the file atomically, under a lock held for the whole
+"The snapshot file"), so this backend reads and writes it with the Web API codec
+(backends/superoffice/codec.py), the one module that knows those names: a second copy of them here
+would drift from the REST backend's. Importing the codec loads no HTTP code. Each write rewrites the file atomically, under a lock held for the whole
 apply, so that two applies cannot interleave and a crash never leaves half a file.
 """
 
