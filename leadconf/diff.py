@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from leadconf.errors import ConfigError, Diagnostic
-from leadconf.model.tenant import Tenant
+from leadconf.model.tenant import Tenant, associate_ids
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
 from leadconf.vocabulary import (
@@ -336,7 +336,7 @@ def diff(config: Config, tenant: Tenant, source: Source = lambda path: None) -> 
             changes += ld.run()
             final_names[kind].update(ld.final_name)  # automation names a category by its new name
     changes += _automation(config, tenant, {**names, **final_names}, source)
-    changes += _marketing(config, tenant, names, source)
+    changes += _marketing(config, tenant, names, source, warnings)
     changes.sort(key=_phase)  # stable: keeps the config's order within a phase
     return DiffResult(changes, warnings)
 
@@ -365,18 +365,11 @@ def _automation(config, tenant, names, source):
     return out
 
 
-def _marketing(config, tenant, names, source):
+def _marketing(config, tenant, names, source, warnings):
     marketing = config.marketing
     if marketing is None:
         return []
-    out = []
-    if marketing.utm_tracking is not None and tenant.utm_tracking != marketing.utm_tracking:
-        out.append(
-            Change(action="update", kind="utm_tracking", name="utm_tracking", key=None,
-                   before={"utm_tracking": tenant.utm_tracking}, after={"utm_tracking": marketing.utm_tracking},
-                   reason='"Enable UTM data transfer on form submissions" differs from the config',
-                   source=source(("marketing", "utm_tracking")), fingerprint=fingerprint_value(tenant.utm_tracking))
-        )
+    out = _utm(marketing.utm_tracking, tenant, source, warnings)
     dist = marketing.lead_distribution
     if dist is None:
         return out
@@ -385,13 +378,60 @@ def _marketing(config, tenant, names, source):
     if step is None:
         return out  # check_against_tenant reports the missing flow or step
     have = model_to_config("lead_distribution", step, names, unknown=_unknown)
-    before, after = compare("lead_distribution", have, desired("lead_distribution", dist))
+    want = desired("lead_distribution", dist)
+    before, after = compare("lead_distribution", have, _as_login_names(want, tenant))
+    after = {field: want[field] for field in after}  # shown as the config writes them
     if before:
         out.append(
             Change(action="update", kind="lead_distribution", name=flow.name, key=step.step_id, before=before,
                    after=after, reason=f'the "Distribute to owner" step of flow {flow.name!r} differs from the config',
                    source=source(("marketing", "lead_distribution")), fingerprint=fingerprint(step))
         )
+    return out
+
+
+def _utm(wanted: bool | None, tenant: Tenant, source: Source, warnings: list[Diagnostic]) -> list[Change]:
+    """UTM tracking, written tenant-wide; a level that overrides or hides that value for the
+    signed-in user is a warning naming it (LC302), so a plan never reads "No changes" while the
+    value in effect differs from the config."""
+    if wanted is None:
+        return []
+    where = source(("marketing", "utm_tracking"))
+    if tenant.utm_override and tenant.utm_effective is not None and tenant.utm_effective != wanted:
+        level = tenant.utm_override
+        how = "hides" if level in ("SystemWide", "HardDefault") else "overrides"
+        warnings.append(Diagnostic(
+            f"UTM tracking: a value set at the {level} level ({_on_off(tenant.utm_effective)}) {how} the "
+            f"tenant-wide (Database) value that leadconf writes, so it stays {_on_off(tenant.utm_effective)} for "
+            f"the signed-in user after apply; remove the {level}-level preference Mailing/EnableUTMSaving in "
+            "SuperOffice", rule="LC302", severity="warning", **_split(where)))
+    if tenant.utm_tracking == wanted:
+        return []
+    return [Change(action="update", kind="utm_tracking", name="utm_tracking", key=None,
+                   before={"utm_tracking": tenant.utm_tracking}, after={"utm_tracking": wanted},
+                   reason='"Enable UTM data transfer on form submissions" differs from the config',
+                   source=where, fingerprint=fingerprint_value(tenant.utm_tracking))]
+
+
+def _on_off(value: bool) -> str:
+    return "on" if value else "off"
+
+
+def _as_login_names(want: dict, tenant: Tenant) -> dict:
+    """The config's associate names as the tenant's login names: a config may name an associate by
+    login name or by full name (an ambiguous full name is refused by LC209 before this)."""
+    by_key = associate_ids(tenant.associates)
+    login = {a.id: a.name for a in tenant.associates}
+
+    def one(name: str) -> str:
+        found = by_key.get(name_key(name))
+        return login[found] if found is not None else name
+
+    out = dict(want)
+    if isinstance(out.get("associates"), list):
+        out["associates"] = [one(n) for n in out["associates"]]
+    if isinstance(out.get("fallback"), str):
+        out["fallback"] = one(out["fallback"])
     return out
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from leadconf.errors import PlanError
-from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant
+from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant, associate_ids
 from leadconf.vocabulary import FIELD, LIST_KINDS, TRIGGER_TO_API, fingerprint, kind_words, name_key
 
 
@@ -44,7 +44,7 @@ class TenantState:
         self._refs = {
             "user group": {name_key(g.name): g.id for g in tenant.user_groups if not g.deleted},
             "heading": {name_key(h.name): h.id for h in tenant.headings if not h.deleted},
-            "associate": {name_key(a.name): a.id for a in tenant.associates if not a.deleted},
+            "associate": associate_ids(tenant.associates),  # by login name or full name
         }
 
     # -- lookups ----------------------------------------------------------------------------------

@@ -396,33 +396,52 @@ def _tenant_automation(report: _Report, config: Config, tenant: Tenant):
 
 
 def _tenant_licences(report: _Report, config: Config, tenant: Tenant):
-    """LC205-LC206: Marketing Premium for marketing; Sales Premium for category automation.
+    """LC205, LC206, LC214: features the config manages that the tenant's own answers refuse.
 
-    An empty licence list means the backend could not tell, and nothing is checked."""
-    from leadconf.model.tenant import LICENSE_MARKETING_PREMIUM, LICENSE_SALES_PREMIUM
+    Decided by the feature endpoints (the flow list, the automation agent method), never by a
+    licence name: none documented identifies these features. A feature not known is not checked."""
+    from leadconf.model.tenant import AUTOMATION, FEATURE_MISSING, FEATURE_UNLICENSED, MARKETING
 
-    licences = {name.lower() for name in tenant.licenses}
-    if not licences:
-        return
     marketing = config.marketing
     manages_marketing = marketing is not None and (
         marketing.utm_tracking is not None or marketing.lead_distribution is not None
     )
-    if manages_marketing and LICENSE_MARKETING_PREMIUM not in licences:
+    if manages_marketing and tenant.features.get(MARKETING) in (FEATURE_UNLICENSED, FEATURE_MISSING):
         report.error("LC205", ("marketing",),
-                     "the tenant has no Marketing Premium licence (marketingpremium), which UTM tracking and "
-                     "lead-nurturing flows need")
-    if config.category_automation is not None and LICENSE_SALES_PREMIUM not in licences:
-        report.warning("LC206", ("category_automation",),
-                       "the tenant has no Sales Premium licence (salespremium); SuperOffice documents lead "
-                       "categorization for Sales Premium (tier Growth)")
+                     "the tenant refuses Marketing Premium: its flow list answered with a licence error, so "
+                     "UTM tracking and lead-nurturing flows cannot be managed (nothing will be written)")
+    if config.category_automation is None:
+        return
+    state = tenant.features.get(AUTOMATION)
+    if state == FEATURE_UNLICENSED:
+        report.error("LC206", ("category_automation",),
+                     "the tenant refuses category automation: the automation agent method answered with a licence "
+                     "error (SuperOffice documents lead categorization for Sales Premium); nothing will be written")
+    elif state == FEATURE_MISSING:
+        report.error("LC214", ("category_automation",),
+                     "the tenant has no category automation (the agent method answers 404: it needs SuperOffice "
+                     "11.7 or later); remove category_automation, or upgrade the tenant (nothing will be written)")
+
+
+def _check_associate(report: _Report, name: str, path: tuple, tenant: Tenant):
+    """LC209: an associate is named by login name or full name; it must be one, and not retired."""
+    from leadconf.model.tenant import associates_named
+
+    found = associates_named(tenant.associates, name_key(name))
+    live = [a for a in found if not a.deleted]
+    if len(live) > 1:
+        named = ", ".join(f"{a.name!r} ({a.full_name})" for a in live)
+        report.error("LC209", path, f"the associate name {name.strip()!r} matches {len(live)} associates: {named}; "
+                                    "name one by its login name")
+    elif not live:
+        state = "a retired associate" if found else "no associate with the login name or full name"
+        report.error("LC209", path, f"the tenant has {state} {name.strip()!r}")
 
 
 def _tenant_references(report: _Report, config: Config, tenant: Tenant):
     """LC207-LC212: user groups, headings, associates and the flow exist; the flow can distribute."""
     groups = _index(tenant.user_groups)
     headings = _index(tenant.headings)
-    associates = _index(tenant.associates)
 
     def check(names, path, index, rule, what):
         for j, name in enumerate(names or ()):
@@ -441,12 +460,10 @@ def _tenant_references(report: _Report, config: Config, tenant: Tenant):
         return
     path = ("marketing", "lead_distribution")
     check(dist.user_groups, path + ("user_groups",), groups, "LC207", "user group")
-    check(dist.associates, path + ("associates",), associates, "LC209", "associate")
+    for j, name in enumerate(dist.associates or ()):
+        _check_associate(report, name, path + ("associates", j), tenant)
     if dist.fallback is not None:
-        found = associates.get(name_key(dist.fallback))
-        if found is None or found.deleted:
-            state = "no associate named" if found is None else "a deleted associate"
-            report.error("LC209", path + ("fallback",), f"the tenant has {state} {dist.fallback.strip()!r}")
+        _check_associate(report, dist.fallback, path + ("fallback",), tenant)
     flow = next((f for f in tenant.flows if name_key(f.name) == name_key(dist.flow)), None)
     if flow is None:
         report.error("LC210", path + ("flow",), f"the tenant has no flow named {dist.flow.strip()!r}")

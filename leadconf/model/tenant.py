@@ -11,10 +11,10 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
 
-# Licence names as SuperOffice spells them (SoLicenseNames / the help pages' front matter).
-LICENSE_SALES_ESSENTIALS = "salesessentials"
-LICENSE_SALES_PREMIUM = "salespremium"
-LICENSE_MARKETING_PREMIUM = "marketingpremium"
+# What a tenant's own answers say about an optional feature (Tenant.features): the feature endpoint
+# answered normally, answered with a licence error, or does not exist (404: the version lacks it).
+FEATURE_AVAILABLE, FEATURE_UNLICENSED, FEATURE_MISSING = "available", "unlicensed", "missing"
+MARKETING, AUTOMATION = "marketing", "automation"
 
 
 @dataclass(slots=True)
@@ -104,13 +104,22 @@ class Tenant:
     headings: list[NamedItem] = field(default_factory=list)  # headings of the category list
     associates: list[NamedItem] = field(default_factory=list)
     automation: list[AutomationRule] = field(default_factory=list)
-    utm_tracking: bool | None = None  # None: the preference is not there (no Marketing Premium)
+    # UTM tracking as set tenant-wide (the Database level, else the level below it that applies);
+    # None where it is not known (a snapshot without the preference).
+    utm_tracking: bool | None = None
+    # The level whose value overrides or hides the tenant-wide one for the signed-in user (Group,
+    # Individual, PC; or SystemWide hiding a Database value), and that effective value; "" if none.
+    utm_override: str = ""
+    utm_effective: bool | None = None
     flows: list[Flow] = field(default_factory=list)
     licenses: frozenset[str] = frozenset()
     context: str = ""  # ContextIdentifier, e.g. Cust12345
     # "Use grouping and user group filtering for this list" on Company – Category (the list's
     # UseGroupsAndHeadings); None where the source does not say. Off: no visibility or headings.
     category_grouping: bool | None = None
+    # MARKETING / AUTOMATION -> FEATURE_*: decided by the feature endpoints' own answers; a feature
+    # missing from the mapping is not known (the rules then check nothing).
+    features: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> Tenant:
         return replace(
@@ -122,7 +131,32 @@ class Tenant:
             associates=list(self.associates),
             automation=[replace(a) for a in self.automation],
             flows=list(self.flows),
+            features=dict(self.features),
         )
+
+
+def associates_named(associates: list[NamedItem], key: str) -> list[NamedItem]:
+    """The associates a config name stands for, compared as SuperOffice compares names (`key` is
+    the config name's name_key: stripped, case-folded): the one whose login name it is (login names
+    are unique), else every one whose full name it is. More than one is an ambiguity the caller
+    reports, naming them."""
+    if not key:
+        return []
+    by_login = [a for a in associates if a.name.strip().casefold() == key]
+    return by_login or [a for a in associates if a.full_name.strip().casefold() == key]
+
+
+def associate_ids(associates: list[NamedItem]) -> dict[str, int]:
+    """name_key -> id of every live associate a config may name: login names, and full names that
+    only one live associate has (an ambiguous one is refused by the rules before this is used)."""
+    live = [a for a in associates if not a.deleted]
+    out = {}
+    for a in live:
+        full = a.full_name.strip().casefold()
+        if full and len(associates_named(live, full)) == 1:
+            out[full] = a.id
+    out.update({a.name.strip().casefold(): a.id for a in live})
+    return out
 
 
 def fingerprint(item) -> str:

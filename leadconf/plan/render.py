@@ -29,9 +29,15 @@ def _order(names: list[str]) -> str:
     return ", ".join(names[:_LONG_LIST]) + f", … ({len(names) - _LONG_LIST} more)"
 
 
+# Warnings that mean the tenant, as its users see it, still differs from the config after apply.
+UNMATCHED = ("LC302",)
+
+
 def summary_line(plan: Plan) -> str:
     s = plan.summary()
     if not plan.changes:
+        if any(w.rule in UNMATCHED for w in plan.warnings):
+            return "Nothing to write, but the tenant does not match the configuration (see warning LC302)."
         return "No changes. The tenant matches the configuration."
     return (
         f"Plan: {s['create']} to create, {s['update']} to update, {s['rename']} to rename, "

@@ -143,23 +143,38 @@ def test_lc203_not_when_the_config_lists_the_categories(write):
     assert found == []
 
 
-def test_lc205_marketing_without_licence(write):
-    found = check(write, "version: 1\nmarketing:\n  utm_tracking: true\n", tenant(licenses=frozenset({"salesessentials"})))
+def test_lc205_marketing_refused_by_the_flow_list(write):
+    found = check(write, "version: 1\nmarketing:\n  utm_tracking: true\n", tenant(features={"marketing": "unlicensed"}))
     assert located(found) == [("c.yaml", 3, 3, "LC205")]
     assert found[0].severity == "error"
+    assert "licence error" in found[0].message and "nothing will be written" in found[0].message
 
 
-def test_lc205_lc206_skipped_when_licences_are_unknown(write):
+def test_licence_names_alone_refuse_nothing(write):
+    # "marketingpremium" / "salespremium" are not documented licence names (quirks.py U3)
     found = check(write, "version: 1\nmarketing:\n  utm_tracking: true\ncategory_automation:\n  sale_sold: {category: Lead}\n",
-                  tenant(licenses=frozenset()))
+                  tenant(licenses=frozenset({"salesessentials"})))
     assert found == []
 
 
-def test_lc206_automation_without_sales_premium_is_a_warning(write):
+def test_lc205_lc206_lc214_skipped_when_features_are_unknown(write):
+    found = check(write, "version: 1\nmarketing:\n  utm_tracking: true\ncategory_automation:\n  sale_sold: {category: Lead}\n",
+                  tenant(licenses=frozenset(), features={}))
+    assert found == []
+
+
+def test_lc206_automation_refused_with_a_licence_error(write):
     found = check(write, "version: 1\ncategory_automation:\n  sale_sold: {category: Lead}\n",
-                  tenant(licenses=frozenset({"salesessentials", "marketingpremium"})))
+                  tenant(features={"automation": "unlicensed"}))
     assert located(found) == [("c.yaml", 3, 3, "LC206")]
-    assert found[0].severity == "warning"
+    assert found[0].severity == "error"
+
+
+def test_lc214_automation_on_a_tenant_without_it(write):
+    found = check(write, "version: 1\ncategory_automation:\n  sale_sold: {category: Lead}\n",
+                  tenant(features={"automation": "missing"}))
+    assert located(found) == [("c.yaml", 3, 3, "LC214")]
+    assert found[0].severity == "error" and "11.7" in found[0].message
 
 
 def test_lc207_lc208_unknown_user_groups_and_headings(write):
@@ -179,12 +194,29 @@ def test_lc207_lc208_unknown_user_groups_and_headings(write):
 
 
 def test_lc209_unknown_or_retired_associates(write):
+    # "Anna A" is ANNA's full name: a config may name an associate either way (quirks.py U9)
     found = check(write, """
         version: 1
         marketing:
           lead_distribution: {flow: Lead nurturing, associates: [ANNA, Anna A, dina], fallback: CARL}
         """)
-    assert located(found) == [("c.yaml", 3, 64, "LC209"), ("c.yaml", 3, 72, "LC209"), ("c.yaml", 3, 89, "LC209")]
+    assert located(found) == [("c.yaml", 3, 72, "LC209"), ("c.yaml", 3, 89, "LC209")]
+    assert "retired associate 'dina'" in found[0].message
+    assert "no associate with the login name or full name 'CARL'" in found[1].message
+
+
+def test_lc209_a_full_name_two_associates_share_is_refused_naming_both(write):
+    associates = [NamedItem(10, "ANNA", full_name="Anna Berg"), NamedItem(11, "ABE", full_name="anna berg "),
+                  NamedItem(12, "BOB", full_name="Bob")]
+    found = check(write, "version: 1\nmarketing:\n  lead_distribution: {flow: Lead nurturing, fallback: Anna Berg}\n",
+                  tenant(associates=associates))
+    assert located(found) == [("c.yaml", 3, 55, "LC209")]
+    assert "matches 2 associates: 'ANNA' (Anna Berg), 'ABE' (anna berg )" in found[0].message
+    # a login name is unique: it wins over another associate's full name
+    associates[2] = NamedItem(12, "Anna Berg", full_name="Someone Else")
+    found = check(write, "version: 1\nmarketing:\n  lead_distribution: {flow: Lead nurturing, fallback: Anna Berg}\n",
+                  tenant(associates=associates))
+    assert found == []
 
 
 def test_lc210_lc211_flow_and_step(write):

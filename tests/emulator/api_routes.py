@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tests.emulator.state import ApiError, TenantState
+from tests.emulator.state import LEAD_STATUS_LIST_ID, ApiError, TenantState
 
 _ROUTES = []
 
@@ -66,8 +66,9 @@ def lists(state, query, body):
 def list_definition(state, query, body, ref):
     kind = state.resolve_list(ref)
     for entity in state.list_definitions():
-        if (kind == "category" and entity["ListType"] == "Category") or (kind == "leadstatus" and entity["ListType"] == "LeadStatus"):
-            return 200, entity
+        if (kind == "category" and entity["ListType"] == "Category") or (kind == "leadstatus" and entity["Id"] == LEAD_STATUS_LIST_ID):
+            base = f"https://www.example.com/api/v1/List/{entity['Id']}"  # ListEntityWithLinks
+            return 200, dict(entity, _Links={"Self": base, "Items": base + "/Items"})
     raise ApiError(404, f"List {ref!r} not found", "SoNotFoundException")
 
 
@@ -146,6 +147,13 @@ def put_links(state, query, body, item_id, which):
 @route("GET", r"/MDOList/([^/]+)")
 def mdo_list(state, query, body, name):
     return 200, state.mdo_list(name)
+
+
+# -- the Associate agent ----------------------------------------------------------------------------
+
+@route("POST", r"/Agents/Associate/GetAssociateList")
+def get_associate_list(state, query, body):
+    return 200, state.associate_list(body)
 
 
 # -- the List agent ---------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
                       examples/tenants/new-database.json; SUPEROFFICE_TICKET/APP_TOKEN set to what
                       it accepts, every other SUPEROFFICE_* variable removed, no rate limit, and
                       XDG_CACHE_HOME in a temporary folder (the target lock lives there)
-    emulator_factory  emulator_factory(document, groups_and_headings=None, automation=True)
+    emulator_factory  emulator_factory(document, groups_and_headings=None, automation=True, variants=())
                       reseeds the same server from any document and returns it
 
 One server for the whole session: starting one per test would cost a thread and a port each; the

@@ -57,9 +57,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 class Emulator:
     def __init__(self, document: dict | None = None, *, port: int = 0, tenant: str | None = None,
-                 groups_and_headings: bool | None = None, automation: bool = True):
+                 groups_and_headings: bool | None = None, automation: bool = True, variants=frozenset()):
         self._seed = document or {}
-        self._options = {"groups_and_headings": groups_and_headings, "automation": automation}
+        self._options = {"groups_and_headings": groups_and_headings, "automation": automation, "variants": variants}
         self._lock = threading.RLock()
         self.state = TenantState(self._seed, **self._options)
         self.tenant = tenant or self.state.context
@@ -121,11 +121,13 @@ class Emulator:
         doc["ContextIdentifier"] = self.tenant
         return doc
 
-    def reset(self, document: dict | None = None, *, groups_and_headings: bool | None = None, automation: bool = True):
+    def reset(self, document: dict | None = None, *, groups_and_headings: bool | None = None, automation: bool = True,
+              variants=frozenset()):
+        """A fresh state; `variants` (state.VARIANTS) make it answer differently from the reference."""
         with self._lock:
             if document is not None:
                 self._seed = document
-            self._options = {"groups_and_headings": groups_and_headings, "automation": automation}
+            self._options = {"groups_and_headings": groups_and_headings, "automation": automation, "variants": variants}
             self.state = TenantState(self._seed, **self._options)
             self.tenant = self.state.context
             self.faults.clear()

@@ -7,7 +7,12 @@ way, so that a careless client gets caught):
   Unknown, Rank 0, ...), it is not kept;
 - the older PUT /List/Category/Items/{id} resets CategoryGroup and EnableLeadStatus (undocumented;
   the strict reading, so that mixing the two write paths shows);
-- a preference written at level Undefined lands at the user's own (Individual) level.
+- a preference written at level Undefined lands at the user's own (Individual) level;
+- a feature the tenant is not licensed for answers 403 SoLicenseException (the reference does not
+  document the answer; quirks.py U11), one its version lacks answers 404.
+
+`variants` (a set of names in VARIANTS) makes it answer differently from the reference, so that
+tests can show that leadconf (and `leadconf doctor`) notice.
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ STEP_FIELDS = {
     "OnlyToUnassigned": False, "DefaultAssociate": 0, "DistributeQueue": [],
 }
 RIGHTS = {"TableRight": None, "FieldProperties": {}}
+# Answers that differ from the reference (or from a reading in quirks.py), for tests of doctor.
+VARIANTS = (
+    "preference-at-level-object",   # GET Preference/{s}/{k}/{level} answers a Preference object, not a string
+    "associate-mdo-login-name",     # the MDO list "associate" gives the login name as Name
+    "no-lead-status-list-type",     # GET /List has no entry with ListType LeadStatus
+    "licence-error-as-empty",       # an unlicensed flow list answers [] instead of a licence error
+    "put-ignores-deleted",          # PUT /List/{id}/Items/{id} does not soft-delete
+)
 
 
 class ApiError(Exception):
@@ -74,8 +87,18 @@ def _bind(body, fields: dict, what: str) -> dict:
 
 
 class TenantState:
-    def __init__(self, document: dict | None = None, *, groups_and_headings: bool | None = None, automation: bool = True):
+    def __init__(self, document: dict | None = None, *, groups_and_headings: bool | None = None, automation: bool = True,
+                 variants: set[str] | frozenset[str] = frozenset()):
         doc = copy.deepcopy(document or {})
+        unknown = set(variants) - set(VARIANTS)
+        if unknown:
+            raise ValueError(f"unknown emulator variants {sorted(unknown)}; one of {', '.join(VARIANTS)}")
+        self.variants = frozenset(variants)
+        features = doc.get("features") or {}
+        self.features = dict(features)
+        # what the feature endpoints answer: "available", "unlicensed" (403 licence error), "missing" (404)
+        self.marketing = features.get("marketing", "available")
+        self.automation_state = features.get("automation", "available") if automation else "missing"
         self.context = doc.get("ContextIdentifier") or "Cust12345"
         self.licenses = [str(x).lower() for x in doc.get("licenses") or []]
         self.categories: dict[int, dict] = {}
@@ -99,7 +122,8 @@ class TenantState:
                          for h in doc.get("headings") or []]
         self.associates = [dict({"FullName": "", "Deleted": False}, **a) for a in doc.get("associates") or []]
         self.automation: list[dict] | None = (
-            [dict(AUTOMATION_FIELDS, **r) for r in doc.get("category_automation") or []] if automation else None
+            [dict(AUTOMATION_FIELDS, **r) for r in doc.get("category_automation") or []]
+            if self.automation_state == "available" else None
         )
         self.prefs: dict[tuple[str, str], dict[str, str]] = {}
         for pref in doc.get("preferences") or []:
@@ -137,6 +161,7 @@ class TenantState:
             "category_automation": copy.deepcopy(self.automation or []),
             "preferences": prefs,
             "flows": copy.deepcopy(self.flows),
+            **({"features": dict(self.features)} if self.features else {}),
         }
 
     # -- lists ----------------------------------------------------------------------------------
@@ -152,7 +177,8 @@ class TenantState:
             entity(-12, "Business", "Business"),
             entity(CATEGORY_LIST_ID, "Category", "Category", self.use_links),
             entity(-22, "Country", "Country"),
-            entity(LEAD_STATUS_LIST_ID, "Lead status", "LeadStatus"),
+            entity(LEAD_STATUS_LIST_ID, "Lead status",
+                   "udlist" if "no-lead-status-list-type" in self.variants else "LeadStatus"),
             entity(7, "Supplier rating", "udlist", custom=True),
         ]
 
@@ -268,6 +294,8 @@ class TenantState:
             raise ApiError(404, f"List item id {sid} not found", "SoNotFoundException")
         self._check_name(e["Name"], self.lead_statuses.values(), "Id", sid, "Lead status")
         e["Id"] = sid
+        if "put-ignores-deleted" in self.variants:
+            e["Deleted"] = self.lead_statuses[sid]["Deleted"]
         self.lead_statuses[sid] = e
         return self.status_item(e)
 
@@ -301,21 +329,39 @@ class TenantState:
 
     @staticmethod
     def mdo_item(item_id, name, full_name="", deleted=False, rank=0) -> dict:
+        """An MDOListItem (page v1MDOList_GetList): no Selected, LastChanged or Hidden, unlike the
+        SelectableMDOListItem of the links."""
         return {"Id": item_id, "Name": name, "ToolTip": "", "Deleted": deleted, "Rank": rank, "Type": "",
-                "ColorBlock": 0, "IconHint": "", "Selected": False, "LastChanged": _now(), "ChildItems": [],
-                "ExtraInfo": "", "StyleHint": "", "Hidden": False, "FullName": full_name or name}
+                "ChildItems": [], "IconHint": "", "ColorBlock": 0, "ExtraInfo": "", "StyleHint": "",
+                "FullName": full_name or name, **RIGHTS}
 
     def mdo_list(self, name: str) -> list[dict]:
         name = name.lower()
         if name == "associate":
-            return [self.mdo_item(a["AssociateId"], a["Name"], a.get("FullName", ""), a.get("Deleted", False), i)
+            # the reference's sample (mdo-providers/reference/associate.md) shows the full name as Name
+            login = "associate-mdo-login-name" in self.variants
+            return [self.mdo_item(a["AssociateId"], a["Name"] if login else (a.get("FullName") or a["Name"]),
+                                  a.get("FullName", ""), a.get("Deleted", False), i)
                     for i, a in enumerate(self.associates)]
         if name == "emailflow":
-            self.require_license("marketingpremium")
+            if self.marketing == "unlicensed" and "licence-error-as-empty" in self.variants:
+                return []
+            self.require_marketing()
             return [self.mdo_item(f["WorkflowId"], f["Name"], rank=i) for i, f in enumerate(self.flows)]
         if name == "leadstatus":
             return [self.mdo_item(s["Id"], s["Name"], deleted=s["Deleted"], rank=s["Rank"]) for s in self.lead_statuses.values()]
         raise ApiError(404, f"MDO list {name!r} not found", "SoNotFoundException")
+
+    def associate_list(self, body) -> list[dict]:
+        """POST Agents/Associate/GetAssociateList: the Associate carriers of the ids in the body."""
+        if not isinstance(body, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in body):
+            raise ApiError(400, "associateIds: expected an array of integers", "SerializationException")
+        by_id = {a["AssociateId"]: a for a in self.associates}
+        return [{"AssociateId": i, "Name": by_id[i]["Name"], "PersonId": i, "Rank": n, "Tooltip": "",
+                 "Type": "InternalAssociate", "GroupIdx": 1, "FullName": by_id[i].get("FullName", ""),
+                 "FormalName": by_id[i].get("FullName", ""), "Deleted": by_id[i].get("Deleted", False),
+                 "EjUserId": 0, "UserName": by_id[i]["Name"], **RIGHTS}
+                for n, i in enumerate(body) if i in by_id]
 
     def principal(self) -> dict:
         return {
@@ -326,25 +372,30 @@ class TenantState:
             "Licenses": [{"OwnerId": 1, "OwnerName": "SuperOffice", "OwnerDescription": "", "ModuleId": i + 1, "Name": name,
                           "Description": name, "Version": "", "LicenseType": "Named", "ExtraFlags": 0, "ExtraInfo": "",
                           "SortOrder": i, "LicenseNumber": 0, "IsHidden": False, "IsUnrestricted": False,
-                          "ExpiryDate": "2099-12-31T00:00:00"} for i, name in enumerate(self.licenses)],
-            "FullName": "Admin", "EMailAddress": "admin@example.com", "FunctionRights": [], "SecondaryGroups": [],
+                          "ExpiryDate": "2099-12-31T00:00:00", **RIGHTS} for i, name in enumerate(self.licenses)],
+            "FullName": "Admin", "EMailAddress": "admin@example.com", "FunctionRights": [], "EjUserId": 0,
+            "EjAccessLevel": 0, "EjUserStatus": "Normal", "ProvidedCredentials": [], "SecondaryGroups": [],
             "DatabaseContextIdentifier": self.context, "UserName": "admin",
         }
 
-    def require_license(self, name: str):
-        if name not in self.licenses:
-            raise ApiError(403, f"This feature requires the license {name!r}", "SoLicenseException")
+    def require_marketing(self):
+        if self.marketing == "unlicensed":
+            raise ApiError(403, "This feature requires a Marketing Premium licence", "SoLicenseException")
 
     # -- automation -----------------------------------------------------------------------------
 
-    def get_automation(self) -> list[dict]:
+    def _require_automation(self):
+        if self.automation_state == "unlicensed":
+            raise ApiError(403, "Category automation requires a Sales Premium licence", "SoLicenseException")
         if self.automation is None:
             raise ApiError(404, "No such method", "NotFound")
+
+    def get_automation(self) -> list[dict]:
+        self._require_automation()
         return [dict(r, **RIGHTS) for r in self.automation]
 
     def save_automation(self, body) -> list[dict]:
-        if self.automation is None:
-            raise ApiError(404, "No such method", "NotFound")
+        self._require_automation()
         if not isinstance(body, dict) or not isinstance(body.get("Settings"), list):
             raise ApiError(400, "Settings is not in request body", "ArgumentNullException")
         rules = [_bind(r, AUTOMATION_FIELDS, "AutomatedCategoryUpdate") for r in body["Settings"]]
@@ -363,13 +414,20 @@ class TenantState:
 
     # -- preferences ----------------------------------------------------------------------------
 
-    def pref(self, section: str, key: str, level: str | None) -> dict:
+    def pref(self, section: str, key: str, level: str | None):
+        """GET Preference/{s}/{k}: a Preference object, the value closest to the user and its Level.
+        GET Preference/{s}/{k}/{level}: "Response: string" (v1Preference_GetPrefValueAtLevel), ""
+        when nothing is set at that level (undocumented; quirks.py U2)."""
         levels = self._pref_levels(section, key)
         if level is None:  # "the value defined closest to the user"
             found = next(((lv, levels[lv]) for lv in reversed(PREF_LEVELS) if lv in levels), None)
         else:
             level = self._level(level)
+            if level == "Undefined":
+                return self.pref(section, key, None)["RawValue"]
             found = (level, levels[level]) if level in levels else None
+            if "preference-at-level-object" not in self.variants:
+                return found[1] if found else ""
         lv, raw = found if found else ("Undefined", "")
         return {"Level": lv, "RawValue": raw, "Specification": {"Section": section, "Key": key}, "DisplayValue": raw,
                 "DisplayTooltip": "", "DisplayType": "Bool", "TabOrder": None, "TargetId": 0, "PrefDescId": 0,
@@ -403,13 +461,19 @@ class TenantState:
     # -- flows ----------------------------------------------------------------------------------
 
     def email_flow(self, fid: int) -> dict:
-        self.require_license("marketingpremium")
+        self.require_marketing()
         for f in self.flows:
             if f["WorkflowId"] == fid:
                 steps = [{"WorkflowStepId": s["WorkflowStepId"], "WorkflowId": s.get("WorkflowId", fid),
                           "StepType": s.get("StepType", "None"), "Rank": s.get("Rank", 0)} for s in f.get("Steps") or []]
                 return {"EmailFlowId": fid, "Name": f["Name"], "Description": "", "Status": "Running",
                         "JumpToFinish": False, "StartOnlyOnce": True, "OverrideConsentSubscription": False,
+                        "FromType": "FromOnlySpecified", "FromName": "", "FromAddr": "", "ReplyToType": "ReplyToEmpty",
+                        "ReplyToAddr": "", "ReplyToName": "", "SmsSender": "", "UseGoogleAnalytics": False,
+                        "GaSource": "", "GaCampaign": "", "UseTimeframe": False, "SelectedDays": "None",
+                        "TimeframeStart": "", "TimeframeEnd": "", "UseWorkflowStart": False, "WorkflowStart": "",
+                        "UseEnrollmentEnd": False, "EnrollmentEnd": "", "RemoveFromFlows": [], "TzLocation": None,
+                        "Folder": None, "Associate": None, "ShipmentType": None,
                         "Steps": steps, "Triggers": [], "Goals": [], "Filter": None, "BlockLists": [],
                         "VisibleFor": [], **RIGHTS}
         raise ApiError(404, f"EmailFlow id {fid} not found", "SoNotFoundException")
@@ -422,14 +486,14 @@ class TenantState:
         raise ApiError(404, f"WorkflowStep id {step_id} not found", "SoNotFoundException")
 
     def workflow_step(self, body) -> dict:
-        self.require_license("marketingpremium")
+        self.require_marketing()
         if not isinstance(body, dict) or not isinstance(body.get("WorkflowStepId"), int):
             raise ApiError(400, "WorkflowStepId is not in request body", "ArgumentNullException")
         f, i = self._find_step(body["WorkflowStepId"])
         return dict(f["Steps"][i], **RIGHTS)
 
     def save_step(self, body) -> dict:
-        self.require_license("marketingpremium")
+        self.require_marketing()
         if not isinstance(body, dict) or not body.get("WorkflowStepId"):
             raise ApiError(400, "Only existing steps can be saved here", "ArgumentException")
         f, i = self._find_step(body["WorkflowStepId"])
@@ -438,4 +502,6 @@ class TenantState:
         else:
             step = _bind(body, {k: STEP_FIELDS[k] for k in ("WorkflowStepId", "WorkflowId", "StepType", "Rank")}, "WorkflowStep")
         f["Steps"][i] = step
-        return dict(step, **RIGHTS)
+        # the documented answer is a WorkflowStep (WorkflowStepId, StepType, SubSteps); the rest is the
+        # concrete step type's carrier, as GetWorkflowStep gives it (quirks.py U8)
+        return dict(step, SubSteps=[], **RIGHTS)

@@ -54,8 +54,9 @@ def test_request_budget_without_links_is_list_reads_plus_one_per_category(emulat
     per_category = [r for r in calls if r.path.endswith("/Agents/List/GetCategoryEntity")]
     assert len(per_category) == len(tenant.categories) == 4
     # principal, List, List/Category, Category items, lead-status items, user groups, headings,
-    # associates, automation: 9 list reads, whatever the tenant's size
-    assert len(calls) == 9 + len(tenant.categories)
+    # associates, automation, the flow list (it decides Marketing Premium), the UTM preference:
+    # 11 list reads, whatever the tenant's size (no associates here: no GetAssociateList)
+    assert len(calls) == 11 + len(tenant.categories)
     assert not [r for r in calls if "/UserGroups" in r.path or r.path.endswith("/Headings") and "/Items/" in r.path]
     assert emulator.writes() == []
 
@@ -70,8 +71,9 @@ def test_request_budget_with_links_and_marketing_premium(so, open_backend, tenan
     assert len([r for r in calls if "/Items/" in r.path and r.path.endswith("/Headings")]) == n
     flows = len(tenant_doc["flows"])
     steps = sum(1 for f in tenant_doc["flows"] for s in f["Steps"] if s["StepType"] == "DistributeToOwner")
-    # 9 list reads + UTM preference + the flow list, 3 per category, one per flow and per distribute step
-    assert len(calls) == 11 + 3 * n + flows + steps
+    # 11 list reads + GetAssociateList (the login names), 3 per category, one per flow and per
+    # distribute step; the UTM preference is set at the Database level: one request
+    assert len(calls) == 12 + 3 * n + flows + steps
 
 
 def test_lead_status_list_is_found_through_get_list(so, open_backend):
@@ -84,17 +86,34 @@ def test_lead_status_list_is_found_through_get_list(so, open_backend):
 
 
 def test_tenant_without_marketing_premium_reads_no_utm_and_no_flows(emulator_factory, open_backend, tenant_doc):
-    tenant_doc["licenses"] = ["salesessentials"]
+    # decided by the flow list's own answer (a licence error), not by a licence name (quirks.py U3, U11)
+    tenant_doc["features"] = {"marketing": "unlicensed"}
     emu = emulator_factory(tenant_doc)
     tenant = open_backend(emu).read()
     assert tenant.utm_tracking is None and tenant.flows == []
-    assert not [r for r in emu.api_requests() if "Workflow" in r.path or "emailflow" in r.path or "Preference" in r.path]
+    assert tenant.features["marketing"] == "unlicensed"
+    assert not [r for r in emu.api_requests() if "Workflow" in r.path]
+    assert [r.status for r in emu.api_requests() if "emailflow" in r.path] == [403]
+
+
+def test_licence_names_decide_nothing(emulator_factory, open_backend, tenant_doc):
+    tenant_doc["licenses"] = ["salesessentials"]  # no "marketingpremium": the endpoints still answer
+    tenant = open_backend(emulator_factory(tenant_doc)).read()
+    assert tenant.utm_tracking is True and len(tenant.flows) == 2
+    assert tenant.features == {"marketing": "available", "automation": "available"}
 
 
 def test_tenant_without_automation_endpoints_reads_as_no_rules(emulator_factory, open_backend, tenant_doc):
     emu = emulator_factory(tenant_doc, automation=False)
     tenant = open_backend(emu).read()
     assert tenant.automation == []
+    assert tenant.features["automation"] == "missing"
+
+
+def test_unlicensed_automation_is_told_apart_from_missing(emulator_factory, open_backend, tenant_doc):
+    tenant_doc["features"] = {"automation": "unlicensed"}
+    tenant = open_backend(emulator_factory(tenant_doc)).read()
+    assert tenant.automation == [] and tenant.features["automation"] == "unlicensed"
 
 
 def test_unset_utm_preference_reads_as_off(emulator_factory, open_backend, tenant_doc):
@@ -105,7 +124,9 @@ def test_unset_utm_preference_reads_as_off(emulator_factory, open_backend, tenan
 def test_a_user_level_preference_does_not_hide_the_tenant_wide_one(emulator_factory, open_backend, tenant_doc):
     tenant_doc["preferences"].append(
         {"Specification": {"Section": "Mailing", "Key": "EnableUTMSaving"}, "RawValue": "0", "Level": "Individual"})
-    assert open_backend(emulator_factory(tenant_doc)).read().utm_tracking is True
+    tenant = open_backend(emulator_factory(tenant_doc)).read()
+    assert tenant.utm_tracking is True
+    assert (tenant.utm_override, tenant.utm_effective) == ("Individual", False)
 
 
 def test_read_item_of_each_kind(so, open_backend):

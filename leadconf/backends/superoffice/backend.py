@@ -12,9 +12,8 @@ Request budget (docs/superoffice-backend.md has the table):
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
-from leadconf.backends.superoffice import codec as api
 from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.answers import ALL, AUTOMATION_GET, STEP_GET, shape_errors
 from leadconf.backends.superoffice.client import ApiClient
@@ -22,7 +21,16 @@ from leadconf.backends.superoffice.lock import target_lock
 from leadconf.backends.superoffice.reads import Reads
 from leadconf.backends.superoffice.target import Target
 from leadconf.backends.superoffice.writes import Writes
-from leadconf.model.tenant import Tenant
+from leadconf.backends.superoffice import codec as api
+from leadconf.model.tenant import (
+    AUTOMATION,
+    FEATURE_AVAILABLE,
+    MARKETING,
+    Category,
+    Flow,
+    LeadStatus,
+    Tenant,
+)
 
 DEFAULT_WORKERS = 4  # concurrent per-category reads; they share the client and the rate limit
 
@@ -48,68 +56,70 @@ class SuperOfficeBackend(Reads, Writes):
     # -- the contract ---------------------------------------------------------------------------
 
     def read(self) -> Tenant:
-        # The current principal goes first and alone: it gives the licences, and it is the request
+        # The current principal goes first and alone: it gives the context, and it is the request
         # that signs in (or renews an expired login) once, before any concurrency. The list reads
         # after it do not depend on each other (but for the lead-status list's id): they go at
         # once, so that they fill the rate budget instead of queueing behind each other's latency.
-        # The per-category reads follow, as bounded.
+        # The per-category and per-flow reads follow, as bounded.
         principal = self._principal()
         with ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="leadconf-read") as pool:
-            def get(path, what, **params):
-                return pool.submit(self._get_list, path, what, **params)
-
-            status_list_f = pool.submit(self._lead_status_list, refresh=True)
-            links_f = pool.submit(self._uses_links, refresh=True)  # whether per-category links are read
-            items_f = get("/List/Category/Items", "the Company - Category list", params=ALL)
-            groups_f = get("/List/UserGroup/Items", "the user-group list", params=ALL)
-            headings_f = get("/List/Category/Headings", "the Category list's headings")
-            associates_f = get("/MDOList/associate", "the associate list", params={"flat": "true"})
-            automation_f = pool.submit(self._automation_raw)
-            licenses = self._licenses
-            status_list = status_list_f.result()
-            statuses_f = get(f"/List/{status_list}/Items", "the lead-status list", params=ALL)
-            marketing = quirks.MARKETING_PREMIUM in licenses
-            utm_f = pool.submit(self._read_utm) if marketing else None
-            flow_items_f = get("/MDOList/emailflow", "the flow list", params={"flat": "true"}) if marketing else None
-            grouping = links_f.result()
-            items = items_f.result()
-
-            with shape_errors("the Company - Category list", "GET", "/List/Category/Items"):
-                wanted = [(api.require_int(x, "Id", f"category list[{i}]"), x.get("Name")) for i, x in enumerate(items)]
-            categories = [c for c in pool.map(lambda w: self._read_category(*w), wanted) if c is not None]
-            flow_items = flow_items_f.result() if flow_items_f else []
+            reads = self._start_list_reads(pool)
+            reads["statuses"] = pool.submit(self._read_statuses, reads.pop("status_list").result())
+            reads["links"].result()  # whether per-category links are read, before the categories
+            categories = self._read_categories(pool, reads.pop("items").result())
+            marketing, flow_items = reads["flows"].result()
             flows = [f for f in pool.map(self._read_flow, flow_items) if f is not None]
-            statuses, groups = statuses_f.result(), groups_f.result()
-            headings, associates = headings_f.result(), associates_f.result()
-            automation = automation_f.result() or []
-            utm = utm_f.result() if utm_f else None
+            done = {key: future.result() for key, future in reads.items()}
+        return self._tenant(principal, done, categories, flows if marketing == FEATURE_AVAILABLE else [])
 
+    def _start_list_reads(self, pool: ThreadPoolExecutor) -> dict[str, Future]:
+        def get(path: str, what: str, **params: dict) -> Future:
+            return pool.submit(self._get_list, path, what, **params)
+
+        return {
+            "status_list": pool.submit(self._lead_status_list, refresh=True),
+            "links": pool.submit(self._uses_links, refresh=True),
+            "items": get("/List/Category/Items", "the Company - Category list", params=ALL),
+            "groups": get("/List/UserGroup/Items", "the user-group list", params=ALL),
+            "headings": get("/List/Category/Headings", "the Category list's headings"),
+            "associates": pool.submit(self._read_associates),
+            "automation": pool.submit(self._automation_read),
+            "utm": pool.submit(self._read_utm),
+            "flows": pool.submit(self._flow_list),
+        }
+
+    def _read_categories(self, pool: ThreadPoolExecutor, items: list) -> list[Category]:
+        with shape_errors("the Company - Category list", "GET", "/List/Category/Items"):
+            wanted = [(api.require_int(x, "Id", f"category list[{i}]"), x.get("Name")) for i, x in enumerate(items)]
+        return [c[0] for c in pool.map(lambda w: self._read_category(*w), wanted) if c is not None]
+
+    def _read_statuses(self, status_list: int) -> list[LeadStatus]:
+        path = f"/List/{status_list}/Items"
+        statuses = self._get_list(path, "the lead-status list", params=ALL)
+        with shape_errors("the lead-status list", "GET", path):
+            return [api.lead_status_from_api(x, f"lead statuses[{i}]") for i, x in enumerate(statuses)]
+
+    def _tenant(self, principal: dict, done: dict, categories: list[Category], flows: list[Flow]) -> Tenant:
+        with shape_errors("the user-group list", "GET", "/List/UserGroup/Items"):
+            user_groups = [api.user_group_from_api(x, f"user groups[{i}]") for i, x in enumerate(done["groups"])]
+        with shape_errors("the Category list's headings", "GET", "/List/Category/Headings"):
+            headings = [api.named_from_api(x, "HeadingId", f"headings[{i}]") for i, x in enumerate(done["headings"])]
+        automation_state, automation = done["automation"]
+        with shape_errors("category automation", "POST", AUTOMATION_GET):
+            rules = [api.automation_from_api(x, f"automation[{i}]") for i, x in enumerate(automation or [])]
+        marketing = done["flows"][0]
+        utm, override, effective = done["utm"]
         context = principal.get("DatabaseContextIdentifier")
         return Tenant(
-            categories=[c[0] for c in categories],
-            **self._decode_lists(status_list, statuses, groups, headings, associates, automation),
-            utm_tracking=utm,
-            flows=flows,
-            licenses=licenses,
+            categories=categories, lead_statuses=done["statuses"], user_groups=user_groups, headings=headings,
+            associates=done["associates"], automation=rules, flows=flows,
+            utm_tracking=utm if marketing == FEATURE_AVAILABLE else None,
+            utm_override=override, utm_effective=effective if override else None,
+            licenses=self._licenses or frozenset(),
             context=context if isinstance(context, str) and context else self._target.cust,
-            category_grouping=bool(grouping),
+            category_grouping=bool(done["links"]),
+            features={MARKETING: marketing, AUTOMATION: automation_state},
         )
-
-    @staticmethod
-    def _decode_lists(status_list, statuses, groups, headings, associates, automation) -> dict:
-        """The lists read() fetched, as Tenant fields."""
-        with shape_errors("the lead-status list", "GET", f"/List/{status_list}/Items"):
-            lead_statuses = [api.lead_status_from_api(x, f"lead statuses[{i}]") for i, x in enumerate(statuses)]
-        with shape_errors("the user-group list", "GET", "/List/UserGroup/Items"):
-            user_groups = [api.user_group_from_api(x, f"user groups[{i}]") for i, x in enumerate(groups)]
-        with shape_errors("the Category list's headings", "GET", "/List/Category/Headings"):
-            heading_items = [api.named_from_api(x, "HeadingId", f"headings[{i}]") for i, x in enumerate(headings)]
-        with shape_errors("the associate list", "GET", "/MDOList/associate"):
-            associate_items = [api.associate_from_mdo(x, f"associates[{i}]") for i, x in enumerate(associates)]
-        with shape_errors("category automation", "POST", AUTOMATION_GET):
-            rules = [api.automation_from_api(x, f"automation[{i}]") for i, x in enumerate(automation)]
-        return {"lead_statuses": lead_statuses, "user_groups": user_groups, "headings": heading_items,
-                "associates": associate_items, "automation": rules}
 
     def read_item(self, kind, key):
         if kind == "category":
@@ -131,8 +141,7 @@ class SuperOfficeBackend(Reads, Writes):
                         return api.automation_from_api(entry, f"category automation {key!r}")
             return None
         if kind == "utm_tracking":
-            self._principal()
-            return self._read_utm() if quirks.MARKETING_PREMIUM in self._licenses else None
+            return self._read_utm()[0]
         if kind == "lead_distribution":
             raw = self._get_step_raw(key)
             self._remember(("lead_distribution", key), raw)

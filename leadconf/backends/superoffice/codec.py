@@ -20,6 +20,9 @@ from leadconf.model.tenant import (
 CATEGORY_GROUPS = ("Unknown", "Customer", "PotentialCustomer", "Partner", "Lost", "Other")
 TRIGGERS = ("SaleRegistered", "SaleSold", "SaleLost", "LeadStatusChanged")
 UTM_SECTION, UTM_KEY = "Mailing", "EnableUTMSaving"
+PREF_LEVELS = ("Undefined", "HardDefault", "SystemWide", "Database", "Group", "Individual", "PC")
+TENANT_LEVEL = "Database"  # where leadconf reads and writes the tenant-wide value
+FEATURE_STATES = ("available", "unlicensed", "missing")
 
 
 class ShapeError(ValueError):
@@ -206,12 +209,20 @@ def pref_bool(raw) -> bool:
     return str(raw).strip().lower() in ("1", "true", "yes", "on")
 
 
-def utm_from_preferences(prefs: list, where: str = "preferences") -> bool | None:
+def utm_from_preferences(prefs: list, where: str = "preferences") -> tuple[bool, str, bool] | None:
+    """A snapshot's UTM preference values (one entry per level): resolved as the Web API resolves them."""
+    levels: dict[str, str] = {}
     for i, pref in enumerate(prefs):
         spec = _get(pref, "Specification", dict, f"{where}[{i}]", {})
         if spec.get("Section") == UTM_SECTION and spec.get("Key") == UTM_KEY:
-            return pref_bool(pref.get("RawValue"))
-    return None
+            level = _get(pref, "Level", str, f"{where}[{i}]", TENANT_LEVEL)
+            if level not in PREF_LEVELS:
+                raise ShapeError(f"{where}[{i}].Level: unknown level {level!r}")
+            levels[level] = str(pref.get("RawValue", ""))
+    if not levels:
+        return None
+    closest = max(levels, key=PREF_LEVELS.index)
+    return resolve_utm((closest, levels[closest]), levels.get)
 
 
 # -- shapes that only the Web API uses (the snapshot stores the simpler forms above) --------------
@@ -224,8 +235,34 @@ def user_group_from_api(item: dict, where: str = "user group") -> NamedItem:
 
 
 def associate_from_mdo(item: dict, where: str = "associate") -> NamedItem:
-    """An item of the MDO list "associate" (Id, Name, FullName, Deleted)."""
-    return named_from_api(item, "Id", where)
+    """An item of the MDO list "associate": Id, Name (the full name, as the reference's sample shows)."""
+    full = _get(item, "Name", str, where, "")
+    return NamedItem(id=require_int(item, "Id", where), name=full, full_name=full,
+                     deleted=_get(item, "Deleted", bool, where, False))
+
+
+def associates_from_api(mdo_items: list, carriers: list, where: str = "associates") -> list[NamedItem]:
+    """The MDO list's associates, with the login name (Associate.Name) and FullName of the carriers
+    that POST Agents/Associate/GetAssociateList answered (U9). One it did not answer keeps its full
+    name as its only name."""
+    by_id = {}
+    for i, carrier in enumerate(carriers):
+        by_id[require_int(carrier, "AssociateId", f"{where}.GetAssociateList[{i}]")] = (carrier, i)
+    out = []
+    for i, item in enumerate(mdo_items):
+        listed = associate_from_mdo(item, f"{where}[{i}]")
+        carrier, j = by_id.get(listed.id, (None, 0))
+        if carrier is None:
+            out.append(listed)
+            continue
+        at = f"{where}.GetAssociateList[{j}]"
+        out.append(NamedItem(
+            id=listed.id,
+            name=_get(carrier, "Name", str, at, "") or listed.name,
+            full_name=_get(carrier, "FullName", str, at, "") or listed.full_name,
+            deleted=_get(carrier, "Deleted", bool, at, False) or listed.deleted,
+        ))
+    return out
 
 
 def selected_ids(items, where: str) -> tuple[int, ...]:
@@ -249,12 +286,52 @@ def licenses_from_principal(principal: dict, where: str = "currentPrincipal") ->
     return frozenset(names)
 
 
-def utm_from_preference(pref, where: str = "preference") -> bool:
-    """One Preference carrier (GET /Preference/...): an unset value reads as off."""
-    if pref is None:
-        return False
-    raw = _get(pref, "RawValue", str, where, "")
-    return pref_bool(raw)
+def preference_from_api(pref, where: str = "preference") -> tuple[str, str]:
+    """GET Preference/{section}/{key} (a Preference object): (Level, RawValue).
+
+    Level is where the value closest to the user is defined; "Undefined" when none is."""
+    level = _get(pref, "Level", str, where, "Undefined")
+    canonical = next((lv for lv in PREF_LEVELS if lv.casefold() == level.casefold()), None)
+    if canonical is None:
+        raise ShapeError(f"{where}.Level: unknown preference level {level!r}")
+    return canonical, _get(pref, "RawValue", str, where, "")
+
+
+def preference_at_level(answer, where: str = "preference") -> str | None:
+    """GET Preference/{section}/{key}/{prefLevel}: a JSON string; "" is no value at that level (U2)."""
+    if answer is None:
+        return None
+    if not isinstance(answer, str):
+        raise ShapeError(f"{where}: expected a JSON string, got {_json_type(answer)}")
+    return answer if answer.strip() else None
+
+
+def _json_type(value) -> str:
+    names = {dict: "an object", list: "an array", bool: "a boolean", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def resolve_utm(effective: tuple[str, str], at_level) -> tuple[bool, str, bool]:
+    """(tenant-wide value, overriding level or "", effective value) of the UTM preference.
+
+    `effective` is (Level, RawValue) as GET Preference/{section}/{key} answers; `at_level(level)` is
+    the raw value defined at one level, or None (asked only when needed: each ask is a request).
+    The tenant-wide value is the one at Database, else the closest level below it. A more specific
+    level (Group, Individual, PC) overrides it for the signed-in user; a less specific level whose
+    value wins although Database has one hides it (its "highest override level" is below Database)."""
+    level, raw = effective
+    if level == "Undefined":  # no value at any level: nothing to look up
+        return False, "", False
+    if level == TENANT_LEVEL:
+        return pref_bool(raw), "", pref_bool(raw)
+    database = at_level(TENANT_LEVEL)
+    specific = PREF_LEVELS.index(level) > PREF_LEVELS.index(TENANT_LEVEL) if level in PREF_LEVELS else False
+    if database is not None:
+        return pref_bool(database), level, pref_bool(raw)
+    if not specific:
+        return pref_bool(raw), "", pref_bool(raw)
+    below = next((v for v in (at_level("SystemWide"), at_level("HardDefault")) if v is not None), "")
+    return pref_bool(below), level, pref_bool(raw)
 
 
 def flow_from_email_flow(flow: dict, steps: list, where: str = "flow") -> Flow:
@@ -311,12 +388,31 @@ def tenant_from_document(doc: dict) -> Tenant:
         headings=[named_from_api(x, "HeadingId", f"headings[{i}]") for i, x in enumerate(part("headings"))],
         associates=[named_from_api(x, "AssociateId", f"associates[{i}]") for i, x in enumerate(part("associates"))],
         automation=[automation_from_api(x, f"category_automation[{i}]") for i, x in enumerate(part("category_automation"))],
-        utm_tracking=utm_from_preferences(part("preferences")),
+        **_utm_fields(utm_from_preferences(part("preferences"))),
         flows=[flow_from_api(x, f"flows[{i}]") for i, x in enumerate(part("flows"))],
         licenses=frozenset(x.lower() for x in licenses),
         context=context,
         category_grouping=grouping,
+        features=_features(doc.get("features")),
     )
+
+
+def _utm_fields(resolved: tuple[bool, str, bool] | None) -> dict:
+    if resolved is None:
+        return {"utm_tracking": None}
+    value, override, effective = resolved
+    return {"utm_tracking": value, "utm_override": override, "utm_effective": effective if override else None}
+
+
+def _features(value) -> dict[str, str]:
+    """A snapshot's optional "features": {"marketing"|"automation": "available"|"unlicensed"|"missing"}."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and v in FEATURE_STATES for k, v in value.items()
+    ):
+        raise ShapeError(f"features: expected an object of {' / '.join(FEATURE_STATES)} by feature name")
+    return dict(value)
 
 
 def _unique_ids(items, where: str, key: str):

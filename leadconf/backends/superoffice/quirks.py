@@ -28,21 +28,39 @@ def find_lead_status_list(lists: list) -> int | None:
 
 
 # U2. The UTM switch is the preference Mailing/EnableUTMSaving (inferred from the resource string
-# SR_PD_Mailing_EnableUTMSaving). It is read and written at the Database level, the tenant-wide
-# level, never at the calling user's own (Individual) level; reading at that exact level (GET
-# /Preference/{section}/{key}/{level}) means a user-level override cannot hide our own write.
+# SR_PD_Mailing_EnableUTMSaving), values "1"/"0". Documented: GET /Preference/{section}/{key} answers
+# a Preference object whose Level is where the value "closest to the user" is defined (Undefined
+# when none), and GET /Preference/{section}/{key}/{prefLevel} answers a JSON string (page
+# v1Preference_GetPrefValueAtLevel). Undocumented, and read here: an empty string means "no value at
+# that level". leadconf writes at the Database level (tenant-wide), never at a user's own level.
 PREFERENCE_LEVEL = "Database"
 UTM_ON, UTM_OFF = "1", "0"
-# A preference with no value at that level reads as "off" (the feature is off until turned on).
+# The levels, from the least to the most specific (docs/database/user-preferences: "We always use
+# the most specific preference for the logged in user").
+PREF_LEVELS = ("Undefined", "HardDefault", "SystemWide", "Database", "Group", "Individual", "PC")
+# A preference with no value at any level reads as off (the feature is off until turned on).
 
-# U3. Licences are read from GET /User/currentPrincipal: the Name of each entry of Licenses,
-# lower-cased (e.g. "marketingpremium"). Without "marketingpremium" the UTM preference and the
-# flows are not read at all (utm_tracking None, flows []), since the API's answer for a missing
-# licence is undocumented.
-MARKETING_PREMIUM = "marketingpremium"
+# U3. Licences. GET /User/currentPrincipal lists Licenses[].Name (module names, lower-cased here).
+# The documented names (docs/en/admin/license/dev/user-plans.md, hidden-licenses.md) identify user
+# plans such as "ten-sales" (Sales Premium) and markers such as "sales-t1"; none identifies
+# Marketing Premium or category automation ("marketingpremium" is only a page tag). So no feature is
+# refused on a licence name: each is decided by its endpoint's own answer (U4, U11).
+SALES_PREMIUM_PLAN = "ten-sales"  # informative only (doctor shows it)
 
 # U4. A tenant without category automation (before 11.7) answers 404 to the agent method:
-# automation reads as []; writing it is refused with a clear error.
+# automation is "missing"; a config that manages it is refused at plan time (LC214).
+
+# U11. A licence error is undocumented in shape: it is taken to be an error answer (any status)
+# whose ErrorType or ErrorMessage mentions a licence ("licen", e.g. SoLicenseException). The flow
+# list (GET /MDOList/emailflow) decides Marketing Premium, the automation agent method decides
+# category automation: a licence error there makes the feature "unlicensed" (LC205, LC206).
+LICENCE_WORDS = ("licen",)
+
+
+def is_licence_error(error_type: str, message: str) -> bool:
+    text = f"{error_type} {message}".casefold()
+    return any(word in text for word in LICENCE_WORDS)
+
 
 # U5. User groups visible for a category, and its headings: PUT .../UserGroups and .../Headings
 # take the full array of SelectableMDOListItem as read, with Selected set for the ones wanted.
@@ -65,8 +83,12 @@ RESPONSE_ONLY_FIELDS = ("TableRight", "FieldProperties")
 # and saved whole through SaveWorkflowStep.
 DISTRIBUTE_STEP = "DistributeToOwner"
 
-# U9. Associates come from the MDO list "associate" (GET /MDOList/associate?flat=true): Id, Name,
-# FullName, Deleted.
+# U9. Associates. The MDO list "associate" (GET /MDOList/associate?flat=true) gives Id and Name, and
+# its documented sample shows Name as the full name ("Admin Adminson"). The login name is the Name of
+# the Associate carrier, read for all of them at once with POST /Agents/Associate/GetAssociateList
+# (documented: "Initials, also login name"). Undocumented, read here: the page names the body
+# `associateIds` without properties, so it is sent as the bare JSON array of ids. A config names an
+# associate by login name or by full name; a name that matches two is refused, naming both (LC209).
 
 # U10. A create that timed out, lost its connection or got 502/504 may or may not have happened.
 # It is never blindly re-sent: the list is re-read and the item looked up by name (names are

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from leadconf.backends.superoffice import codec as api
 from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.answers import (
     ALL,
+    ASSOCIATES_GET,
     AUTOMATION_GET,
     CATEGORY_GET,
     FLOW_GET,
+    FLOW_LIST,
     STEP_GET,
+    UTM_LABEL,
     UTM_PATH,
     expect_dict,
     expect_list,
+    licence_refusal,
     shape_errors,
+    utm_level_path,
 )
 from leadconf.backends.superoffice.client import MISSING
-from leadconf.errors import TargetError
+from leadconf.errors import RemoteError, TargetError
+from leadconf.model.tenant import FEATURE_AVAILABLE, FEATURE_MISSING, FEATURE_UNLICENSED, NamedItem
+from leadconf.backends.superoffice import codec as api
 
 
 class Reads:
@@ -85,18 +91,60 @@ class Reads:
 
     def _automation_raw(self):
         """The automation settings as read, or None for a tenant without the agent method (U4)."""
-        rules = self._api.post(AUTOMATION_GET, item="category automation", idempotent=True, missing_ok=True)
-        if rules is MISSING:
-            return None
-        return expect_list(rules if rules is not None else [], "category automation", "POST", AUTOMATION_GET)
+        return self._automation_read()[1]
 
-    def _read_utm(self) -> bool:
-        label = "UTM tracking (preference Mailing/EnableUTMSaving)"
-        pref = self._api.get(UTM_PATH, item=label, missing_ok=True)
-        if pref is MISSING:
-            return False
-        with shape_errors(label, "GET", UTM_PATH):
-            return api.utm_from_preference(pref, label)
+    def _automation_read(self) -> tuple[str, list | None]:
+        """(feature state, the settings as read): "missing" on a 404 (U4), "unlicensed" on a
+        licence error (U11)."""
+        try:
+            rules = self._api.post(AUTOMATION_GET, item="category automation", idempotent=True, missing_ok=True)
+        except RemoteError as exc:
+            if licence_refusal(exc):
+                return FEATURE_UNLICENSED, None
+            raise
+        if rules is MISSING:
+            return FEATURE_MISSING, None
+        return FEATURE_AVAILABLE, expect_list(rules if rules is not None else [], "category automation", "POST", AUTOMATION_GET)
+
+    def _flow_list(self) -> tuple[str, list]:
+        """(Marketing Premium's state, the flow list): the flow list's own answer decides (U11)."""
+        try:
+            items = self._api.get(FLOW_LIST, params={"flat": "true"}, item="the flow list", missing_ok=True)
+        except RemoteError as exc:
+            if licence_refusal(exc):
+                return FEATURE_UNLICENSED, []
+            raise
+        if items is MISSING:
+            return FEATURE_MISSING, []
+        return FEATURE_AVAILABLE, expect_list(items, "the flow list", "GET", FLOW_LIST)
+
+    def _read_utm(self) -> tuple[bool, str, bool]:
+        """(tenant-wide value, overriding level or "", effective value) of the UTM preference (U2)."""
+        pref = expect_dict(self._api.get(UTM_PATH, item=UTM_LABEL), UTM_LABEL, "GET", UTM_PATH)
+        with shape_errors(UTM_LABEL, "GET", UTM_PATH):
+            effective = api.preference_from_api(pref, UTM_LABEL)
+        return api.resolve_utm(effective, self._utm_at_level)
+
+    def _utm_at_level(self, level: str) -> str | None:
+        path = utm_level_path(level)
+        answer = self._api.get(path, item=UTM_LABEL, missing_ok=True)
+        if answer is MISSING:
+            return None
+        with shape_errors(UTM_LABEL, "GET", path):
+            return api.preference_at_level(answer, UTM_LABEL)
+
+    def _read_associates(self) -> list[NamedItem]:
+        """The MDO list "associate", with the login names GetAssociateList gives for its ids (U9)."""
+        what = "the associate list"
+        items = self._get_list("/MDOList/associate", what, params={"flat": "true"})
+        with shape_errors(what, "GET", "/MDOList/associate"):
+            ids = [api.require_int(x, "Id", f"associates[{i}]") for i, x in enumerate(items)]
+        carriers = []
+        if ids:
+            answer = self._api.post(ASSOCIATES_GET, json=ids, item=what, idempotent=True)
+            carriers = expect_list(answer if answer is not None else [], what, "POST", ASSOCIATES_GET)
+        with shape_errors(what, "POST", ASSOCIATES_GET):
+            return api.associates_from_api(items, carriers)
 
     def _get_step_raw(self, step_id):
         label = f"lead distribution step {step_id}"

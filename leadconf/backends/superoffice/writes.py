@@ -11,7 +11,8 @@ from leadconf.backends.superoffice.answers import (
     AUTOMATION_SAVE,
     CATEGORY_SAVE,
     STEP_SAVE,
-    UTM_PATH,
+    UTM_LABEL,
+    UTM_WRITE_PATH,
     expect_dict,
     shape_errors,
 )
@@ -161,9 +162,8 @@ class Writes:
         raise RemoteError("the saved settings do not contain this trigger", method="POST", path=AUTOMATION_SAVE, item=label)
 
     def _write_utm(self, value) -> bool:
-        label = "UTM tracking (preference Mailing/EnableUTMSaving)"
         value = bool(value)
-        self._api.put(UTM_PATH, params={"value": quirks.UTM_ON if value else quirks.UTM_OFF}, item=label)
+        self._api.put(UTM_WRITE_PATH, params={"value": quirks.UTM_ON if value else quirks.UTM_OFF}, item=UTM_LABEL)
         return value
 
     def _write_distribution(self, step: DistributeStep) -> DistributeStep:
