@@ -22,6 +22,7 @@ _COMMANDS = {
     "completion": "leadconf.cli.completion:completion",
     "login": "leadconf.cli.login:login",
     "logout": "leadconf.cli.login:logout",
+    "doctor": "leadconf.cli.doctor:doctor",
 }
 
 

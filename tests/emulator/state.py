@@ -44,7 +44,6 @@ VARIANTS = (
     "preference-at-level-object",   # GET Preference/{s}/{k}/{level} answers a Preference object, not a string
     "associate-mdo-login-name",     # the MDO list "associate" gives the login name as Name
     "no-lead-status-list-type",     # GET /List has no entry with ListType LeadStatus
-    "licence-error-as-empty",       # an unlicensed flow list answers [] instead of a licence error
     "put-ignores-deleted",          # PUT /List/{id}/Items/{id} does not soft-delete
 )
 
@@ -344,8 +343,6 @@ class TenantState:
                                   a.get("FullName", ""), a.get("Deleted", False), i)
                     for i, a in enumerate(self.associates)]
         if name == "emailflow":
-            if self.marketing == "unlicensed" and "licence-error-as-empty" in self.variants:
-                return []
             self.require_marketing()
             return [self.mdo_item(f["WorkflowId"], f["Name"], rank=i) for i, f in enumerate(self.flows)]
         if name == "leadstatus":

@@ -53,6 +53,11 @@ class SuperOfficeBackend(Reads, Writes):
     def __repr__(self) -> str:
         return f"SuperOfficeBackend({self.description!r})"
 
+    @property
+    def client(self) -> ApiClient:
+        """The run's API client (leadconf doctor asks its questions through it)."""
+        return self._api
+
     # -- the contract ---------------------------------------------------------------------------
 
     def read(self) -> Tenant:
