@@ -1,0 +1,132 @@
+"""A Marketing Premium tenant over the Web API: plan, apply, plan again, export round trip; the UTM
+preference's levels; licence errors; automation on a tenant without it; the request budget."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import EXAMPLES, run_cli
+
+SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "19-marketing-premium"
+UTM = {"Section": "Mailing", "Key": "EnableUTMSaving"}
+
+
+def existing_customer() -> dict:
+    return json.loads((Path(EXAMPLES) / "tenants" / "existing-customer.json").read_text(encoding="utf-8"))
+
+
+def test_apply_then_export_round_trips(emulator_factory, tmp_path):
+    emu = emulator_factory(existing_customer())
+    shutil.copy(SCENARIO / "config.yaml", tmp_path / "leadconf.yaml")
+    code, out, err = run_cli("apply", "--target", emu.target, "--auto-approve", "--journal-dir", str(tmp_path / "j"),
+                             cwd=tmp_path)
+    assert code == 0, out + err
+    step = emu.document()["flows"][0]["Steps"][0]
+    assert (step["Associates"], step["DefaultAssociate"]) == ([1, 2], 2)  # "Anna Andersen" is ANNA, "Bob Berg" BOB
+
+    exported = tmp_path / "exported.yaml"
+    code, _, err = run_cli("export", "--target", emu.target, "-o", str(exported))
+    assert code == 0, err
+    doc = yaml.safe_load(exported.read_text(encoding="utf-8"))
+    assert doc["marketing"]["utm_tracking"] is True
+    assert doc["marketing"]["lead_distribution"]["flow"] == "Lead nurturing"
+    assert doc["category_automation"]["sale_sold"]["category"] == "Customer"
+    emu.requests.clear()
+    code, out, err = run_cli("plan", "-c", str(exported), "--target", emu.target, "--detailed-exitcode")
+    assert (code, out.splitlines()[-1]) == (0, "No changes. The tenant matches the configuration."), out + err
+    assert emu.writes() == []
+
+
+def _plan(emu, tmp_path, config: str):
+    (tmp_path / "leadconf.yaml").write_text(config, encoding="utf-8")
+    return run_cli("plan", "--target", emu.target, "--no-color", cwd=tmp_path)
+
+
+def test_an_individual_override_is_named_and_the_plan_does_not_say_no_changes(emulator_factory, tmp_path):
+    doc = existing_customer()
+    doc["preferences"] = [{"Specification": UTM, "RawValue": "1", "Level": "Database"},
+                          {"Specification": UTM, "RawValue": "0", "Level": "Individual"}]
+    code, out, err = _plan(emulator_factory(doc), tmp_path, "version: 1\nmarketing:\n  utm_tracking: true\n")
+    assert code == 0, err
+    assert "LC302 UTM tracking: a value set at the Individual level (off) overrides" in out
+    assert "No changes." not in out
+    assert out.splitlines()[-1] == "Nothing to write, but the tenant does not match the configuration (see warning LC302)."
+
+
+def test_a_systemwide_value_hiding_the_database_one_is_named(emulator_factory, tmp_path):
+    doc = existing_customer()
+    doc["preferences"] = [{"Specification": UTM, "RawValue": "0", "Level": "SystemWide"},
+                          {"Specification": UTM, "RawValue": "1", "Level": "Database"}]
+    emu = emulator_factory(doc)
+    # the emulator resolves the closest level, as SuperOffice does; a SystemWide value whose highest
+    # override level is below Database wins over it: the emulator has no such ceiling, so stage it
+    emu.state.pref = _closest_is(emu.state.pref, "SystemWide", "0")
+    code, out, err = _plan(emu, tmp_path, "version: 1\nmarketing:\n  utm_tracking: true\n")
+    assert code == 0, err
+    assert "a value set at the SystemWide level (off) hides the tenant-wide (Database) value" in out
+    assert "No changes." not in out
+
+
+def _closest_is(pref, level, raw):
+    def answer(section, key, at):
+        got = pref(section, key, at)
+        return dict(got, Level=level, RawValue=raw) if at is None else got
+    return answer
+
+
+def test_the_utm_value_is_written_tenant_wide_when_no_level_has_one(emulator_factory, tmp_path):
+    doc = existing_customer()
+    doc["preferences"] = []
+    emu = emulator_factory(doc)
+    (tmp_path / "leadconf.yaml").write_text("version: 1\nmarketing:\n  utm_tracking: true\n", encoding="utf-8")
+    code, out, err = run_cli("apply", "--target", emu.target, "--auto-approve", "--journal-dir", str(tmp_path / "j"),
+                             cwd=tmp_path)
+    assert code == 0, out + err
+    assert [(p["Level"], p["RawValue"]) for p in emu.document()["preferences"]] == [("Database", "1")]
+    assert [r.path.rsplit("/", 1)[-1] for r in emu.writes()] == ["Database"]
+
+
+def test_marketing_on_a_tenant_whose_flow_list_answers_a_licence_error_is_refused_before_writing(emulator_factory, tmp_path):
+    doc = existing_customer()
+    doc["features"] = {"marketing": "unlicensed"}
+    emu = emulator_factory(doc)
+    (tmp_path / "leadconf.yaml").write_text((SCENARIO / "config.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, err = run_cli("apply", "--target", emu.target, "--auto-approve", "--journal-dir", str(tmp_path / "j"),
+                             cwd=tmp_path)
+    assert code == 1
+    assert "LC205 the tenant refuses Marketing Premium: its flow list answered with a licence error" in err
+    assert emu.writes() == []
+
+
+def test_automation_on_a_tenant_without_it_is_refused_at_plan_time(emulator_factory, tmp_path):
+    emu = emulator_factory(existing_customer(), automation=False)
+    (tmp_path / "leadconf.yaml").write_text(
+        "version: 1\nlead_statuses:\n  items: [{name: Open}, {name: Brand new}]\n"
+        "category_automation:\n  sale_sold: {category: Customer}\n", encoding="utf-8")
+    code, out, err = run_cli("plan", "--target", emu.target, cwd=tmp_path)
+    assert code == 1 and out == ""
+    assert "LC214 the tenant has no category automation (the agent method answers 404" in err
+    code, out, err = run_cli("apply", "--target", emu.target, "--auto-approve", "--journal-dir", str(tmp_path / "j"),
+                             cwd=tmp_path)
+    assert code == 1 and "LC214" in err
+    assert emu.writes() == []  # nothing half-applied: the lead status was not created either
+
+
+def test_plan_budget_with_grouping_off_is_the_list_reads_plus_one_per_category(emulator_factory, tmp_path):
+    doc = existing_customer()
+    doc["category_user_groups"], doc["category_headings"] = {}, {}
+    emu = emulator_factory(doc, groups_and_headings=False)
+    emu.requests.clear()
+    code, out, err = _plan(emu, tmp_path, (SCENARIO / "config.yaml").read_text(encoding="utf-8"))
+    assert code == 0, err
+    calls = emu.api_requests()
+    categories = len(doc["categories"])
+    flows = len(doc["flows"])
+    steps = sum(1 for f in doc["flows"] for s in f["Steps"] if s["StepType"] == "DistributeToOwner")
+    # 11 list reads + GetAssociateList; one GetCategoryEntity per category; per flow and step
+    assert len([r for r in calls if r.path.endswith("/GetCategoryEntity")]) == categories
+    assert len(calls) == 12 + categories + flows + steps
