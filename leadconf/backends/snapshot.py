@@ -121,11 +121,12 @@ class SnapshotBackend:
         raw = "1" if value else "0"
         for pref in prefs:
             spec = pref.get("Specification") or {}
-            if spec.get("Section") == api.UTM_SECTION and spec.get("Key") == api.UTM_KEY:
+            at_tenant_level = (pref.get("Level") or api.TENANT_LEVEL) == api.TENANT_LEVEL  # never a user's own
+            if spec.get("Section") == api.UTM_SECTION and spec.get("Key") == api.UTM_KEY and at_tenant_level:
                 pref["RawValue"] = raw
                 break
         else:
-            prefs.append({"Specification": {"Section": api.UTM_SECTION, "Key": api.UTM_KEY}, "RawValue": raw, "Level": "Database"})
+            prefs.append({"Specification": {"Section": api.UTM_SECTION, "Key": api.UTM_KEY}, "RawValue": raw, "Level": api.TENANT_LEVEL})
         return value
 
     def _write_lead_distribution(self, doc, step):

@@ -130,3 +130,35 @@ def test_plan_budget_with_grouping_off_is_the_list_reads_plus_one_per_category(e
     # 11 list reads + GetAssociateList; one GetCategoryEntity per category; per flow and step
     assert len([r for r in calls if r.path.endswith("/GetCategoryEntity")]) == categories
     assert len(calls) == 12 + categories + flows + steps
+
+
+def test_a_snapshot_writes_utm_at_the_tenant_level_not_over_a_users_own(tmp_path):
+    doc = existing_customer()
+    doc["preferences"] = [{"Specification": UTM, "RawValue": "0", "Level": "Individual"},
+                          {"Specification": UTM, "RawValue": "0", "Level": "Database"}]
+    tenant = tmp_path / "tenant.json"
+    tenant.write_text(json.dumps(doc), encoding="utf-8")
+    (tmp_path / "leadconf.yaml").write_text("version: 1\nmarketing:\n  utm_tracking: true\n", encoding="utf-8")
+    code, out, err = run_cli("apply", "--target", f"snapshot:{tenant}", "--auto-approve", "--journal-dir",
+                             str(tmp_path / "j"), cwd=tmp_path)
+    assert code == 0, out + err
+    prefs = json.loads(tenant.read_text(encoding="utf-8"))["preferences"]
+    assert [(p["Level"], p["RawValue"]) for p in prefs] == [("Individual", "0"), ("Database", "1")]
+    code, out, _ = run_cli("plan", "--target", f"snapshot:{tenant}", cwd=tmp_path)
+    assert "LC302" in out and "Individual level (off) overrides" in out
+
+
+def test_a_licence_error_at_write_time_says_so(emulator_factory, open_backend):
+    import pytest
+
+    from leadconf.errors import RemoteError
+
+    emu = emulator_factory(existing_customer())
+    backend = open_backend(emu)
+    step = backend.read().flows[0].distribute_steps[0]
+    emu.state.marketing = "unlicensed"  # the licence went away between plan and apply
+    with pytest.raises(RemoteError) as caught:
+        backend.write("lead_distribution", step)
+    assert caught.value.status == 403
+    assert str(caught.value).endswith("(a licence error: the tenant is not licensed for this feature; it was not written)")
+    assert emu.writes() == []

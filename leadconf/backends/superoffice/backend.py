@@ -15,12 +15,13 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from leadconf.backends.superoffice import quirks
-from leadconf.backends.superoffice.answers import ALL, AUTOMATION_GET, STEP_GET, shape_errors
+from leadconf.backends.superoffice.answers import ALL, AUTOMATION_GET, STEP_GET, licence_refusal, shape_errors
 from leadconf.backends.superoffice.client import ApiClient
 from leadconf.backends.superoffice.lock import target_lock
 from leadconf.backends.superoffice.reads import Reads
 from leadconf.backends.superoffice.target import Target
 from leadconf.backends.superoffice.writes import Writes
+from leadconf.errors import RemoteError
 from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import (
     AUTOMATION,
@@ -167,7 +168,13 @@ class SuperOfficeBackend(Reads, Writes):
         }.get(kind)
         if writer is None:
             raise ValueError(f"unknown kind {kind!r}")
-        return writer(item)
+        try:
+            return writer(item)
+        except RemoteError as exc:
+            if licence_refusal(exc):  # U11: say what it means; apply stops here
+                exc.message += " (a licence error: the tenant is not licensed for this feature; it was not written)"
+                exc.args = (str(exc),)
+            raise
 
     def lock(self):
         return target_lock(self.description, self._environ)

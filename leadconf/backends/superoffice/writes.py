@@ -150,7 +150,8 @@ class Writes:
         if rules is None:
             rules = self._automation_raw()
         if rules is None:
-            raise TargetError(f"{label}: this tenant has no category automation (SuperOffice 11.7 or later, Sales Premium)")
+            raise TargetError(f"{label}: this tenant has no category automation (the agent method answers 404: it needs "
+                              "SuperOffice 11.7 or later); nothing was written (LC214 refuses this at plan time)")
         settings = [quirks.body_of(entry) for entry in rules if isinstance(entry, dict)]
         api.upsert_automation(settings, rule)
         answer = self._api.post(AUTOMATION_SAVE, json={"Settings": settings}, item=label, idempotent=True)
