@@ -2,7 +2,8 @@
 
 Each choice is the conservative one and lives here only, so that checking it against a live tenant
 means reading one file. docs/superoffice-backend.md lists them under "Checked against the
-documentation, not yet against a live tenant".
+documentation, not yet against a live tenant"; `leadconf doctor` (doctor.py) asks a live tenant the
+question behind each of them.
 """
 
 from __future__ import annotations
