@@ -14,15 +14,14 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from leadconf.backends.superoffice import codec as api
 from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.answers import ALL, AUTOMATION_GET, STEP_GET, licence_refusal, shape_errors
 from leadconf.backends.superoffice.client import ApiClient
 from leadconf.backends.superoffice.lock import target_lock
-from leadconf.backends.superoffice.reads import Reads
 from leadconf.backends.superoffice.target import Target
 from leadconf.backends.superoffice.writes import Writes
 from leadconf.errors import RemoteError
-from leadconf.backends.superoffice import codec as api
 from leadconf.model.tenant import (
     AUTOMATION,
     FEATURE_AVAILABLE,
@@ -36,7 +35,7 @@ from leadconf.model.tenant import (
 DEFAULT_WORKERS = 4  # concurrent per-category reads; they share the client and the rate limit
 
 
-class SuperOfficeBackend(Reads, Writes):
+class SuperOfficeBackend(Writes):
     def __init__(self, target: Target, client: ApiClient, *, workers: int = DEFAULT_WORKERS, environ=None):
         self._target = target
         self._api = client
@@ -181,13 +180,3 @@ class SuperOfficeBackend(Reads, Writes):
 
     def close(self) -> None:
         self._api.close()
-
-    # -- the read_item -> write hand-over -------------------------------------------------------
-
-    def _remember(self, key, value):
-        with self._fresh_lock:
-            self._fresh[key] = value
-
-    def _take(self, key):
-        with self._fresh_lock:
-            return self._fresh.pop(key, None)

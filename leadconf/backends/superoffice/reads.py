@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+
+from leadconf.backends.superoffice import codec as api
 from leadconf.backends.superoffice import quirks
 from leadconf.backends.superoffice.answers import (
     ALL,
@@ -19,14 +22,23 @@ from leadconf.backends.superoffice.answers import (
     shape_errors,
     utm_level_path,
 )
-from leadconf.backends.superoffice.client import MISSING
+from leadconf.backends.superoffice.client import MISSING, ApiClient
+from leadconf.backends.superoffice.target import Target
 from leadconf.errors import RemoteError, TargetError
 from leadconf.model.tenant import FEATURE_AVAILABLE, FEATURE_MISSING, FEATURE_UNLICENSED, NamedItem
-from leadconf.backends.superoffice import codec as api
 
 
 class Reads:
-    """Needs self._api (ApiClient), self._target, and the caches set up by SuperOfficeBackend."""
+    """The attributes below are set by SuperOfficeBackend.__init__."""
+
+    _api: ApiClient
+    _target: Target
+    description: str
+    _status_list: int | None
+    _use_links: bool | None
+    _licenses: frozenset[str] | None
+    _fresh: dict
+    _fresh_lock: threading.Lock
 
     def _get_list(self, path, item, params=None) -> list:
         return expect_list(self._api.get(path, params=params, item=item), item, "GET", path)
@@ -170,3 +182,11 @@ class Reads:
             return api.flow_from_email_flow(flow, steps, label)
 
     # -- the read_item -> write hand-over -------------------------------------------------------
+
+    def _remember(self, key: tuple, value: object) -> None:
+        with self._fresh_lock:
+            self._fresh[key] = value
+
+    def _take(self, key: tuple):
+        with self._fresh_lock:
+            return self._fresh.pop(key, None)

@@ -16,14 +16,15 @@ from leadconf.backends.superoffice.answers import (
     expect_dict,
     shape_errors,
 )
+from leadconf.backends.superoffice.reads import Reads
 from leadconf.errors import RemoteError, TargetError
 from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus
 
 log = logging.getLogger("leadconf.superoffice")
 
 
-class Writes:
-    """Needs the Reads methods, self._api, and self._take (the read_item -> write hand-over)."""
+class Writes(Reads):
+    """Writes through the Reads (the read_item -> write hand-over among them)."""
 
     def _gone(self, label, what_id):
         return RemoteError(f"it no longer exists in the tenant (id {what_id}); run plan again", item=label)
@@ -77,7 +78,8 @@ class Writes:
         saved = expect_dict(saved, label, "POST", CATEGORY_SAVE)
         with shape_errors(label, "POST", CATEGORY_SAVE):
             cid = api.require_int(saved, "CategoryId", label)
-        group_ids = head_ids = ()
+        group_ids: tuple[int, ...] = ()
+        head_ids: tuple[int, ...] = ()
         if use_links:
             group_ids = self._sync_links(f"/List/Category/Items/{cid}/UserGroups", item.user_groups, groups, label, "user group")
             head_ids = self._sync_links(f"/List/Category/Items/{cid}/Headings", item.headings, heads, label, "heading")
