@@ -7,8 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
+from leadconf.errors import AuthError, RemoteError
+from tests.emulator.state import ApiError
 from tests.helpers import EXAMPLES, run_cli
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "19-marketing-premium"
@@ -149,10 +152,6 @@ def test_a_snapshot_writes_utm_at_the_tenant_level_not_over_a_users_own(tmp_path
 
 
 def test_a_licence_error_at_write_time_says_so(emulator_factory, open_backend):
-    import pytest
-
-    from leadconf.errors import RemoteError
-
     emu = emulator_factory(existing_customer())
     backend = open_backend(emu)
     step = backend.read().flows[0].distribute_steps[0]
@@ -162,3 +161,29 @@ def test_a_licence_error_at_write_time_says_so(emulator_factory, open_backend):
     assert caught.value.status == 403
     assert str(caught.value).endswith("(a licence error: the tenant is not licensed for this feature; it was not written)")
     assert emu.writes() == []
+
+
+def test_a_licence_error_on_the_preference_reads_as_no_utm(emulator_factory, open_backend):
+    doc = existing_customer()
+    doc["features"] = {"marketing": "unlicensed"}
+    emu = emulator_factory(doc)
+    emu.inject("status", status=403, match="GET .*/Preference/", times=None)  # an ErrorType naming no licence
+    with pytest.raises(AuthError):
+        open_backend(emu).read()  # not a licence error: it is not swallowed
+    emu.clear_faults()
+    original = emu.state.pref
+
+    def refuse(section, key, level):
+        raise ApiError(403, "Preferences of Marketing need a Marketing Premium licence", "SoLicenseException")
+
+    emu.state.pref = refuse
+    tenant = open_backend(emu).read()
+    assert tenant.utm_tracking is None and tenant.features["marketing"] == "unlicensed"
+    emu.state.pref = original
+
+
+def test_associates_without_get_associate_list_keep_their_full_names(emulator_factory, open_backend):
+    emu = emulator_factory(existing_customer())
+    emu.inject("status", status=404, match="POST .*/GetAssociateList$", times=None)
+    tenant = open_backend(emu).read()
+    assert [(a.name, a.full_name) for a in tenant.associates][:2] == [("Anna Andersen", "Anna Andersen"), ("Bob Berg", "Bob Berg")]

@@ -89,7 +89,7 @@ class SuperOfficeBackend(Writes):
             "headings": get("/List/Category/Headings", "the Category list's headings"),
             "associates": pool.submit(self._read_associates),
             "automation": pool.submit(self._automation_read),
-            "utm": pool.submit(self._read_utm),
+            "utm": pool.submit(self._read_utm_if_licensed),
             "flows": pool.submit(self._flow_list),
         }
 

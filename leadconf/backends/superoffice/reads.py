@@ -137,6 +137,15 @@ class Reads:
             effective = api.preference_from_api(pref, UTM_LABEL)
         return api.resolve_utm(effective, self._utm_at_level)
 
+    def _read_utm_if_licensed(self) -> tuple[bool | None, str, bool]:
+        """As _read_utm, but a licence error (U11) reads as "not there" rather than failing the read."""
+        try:
+            return self._read_utm()
+        except RemoteError as exc:
+            if licence_refusal(exc):
+                return None, "", False
+            raise
+
     def _utm_at_level(self, level: str) -> str | None:
         path = utm_level_path(level)
         answer = self._api.get(path, item=UTM_LABEL, missing_ok=True)
@@ -151,10 +160,11 @@ class Reads:
         items = self._get_list("/MDOList/associate", what, params={"flat": "true"})
         with shape_errors(what, "GET", "/MDOList/associate"):
             ids = [api.require_int(x, "Id", f"associates[{i}]") for i, x in enumerate(items)]
-        carriers = []
-        if ids:
-            answer = self._api.post(ASSOCIATES_GET, json=ids, item=what, idempotent=True)
-            carriers = expect_list(answer if answer is not None else [], what, "POST", ASSOCIATES_GET)
+        carriers: list = []
+        if ids:  # a tenant without the agent method (404) leaves the full names as the only names
+            answer = self._api.post(ASSOCIATES_GET, json=ids, item=what, idempotent=True, missing_ok=True)
+            if answer is not MISSING:
+                carriers = expect_list(answer if answer is not None else [], what, "POST", ASSOCIATES_GET)
         with shape_errors(what, "POST", ASSOCIATES_GET):
             return api.associates_from_api(items, carriers)
 
