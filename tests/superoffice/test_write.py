@@ -142,7 +142,14 @@ def test_automation_replaces_one_trigger_and_keeps_the_others(so, open_backend):
 
 def test_automation_on_a_tenant_without_it_is_refused(emulator_factory, open_backend, tenant_doc):
     backend = open_backend(emulator_factory(tenant_doc, automation=False))
-    with pytest.raises(TargetError, match="no category automation"):
+    with pytest.raises(TargetError, match=r"no category automation \(the agent method answers 404"):
+        backend.write("category_automation", AutomationRule(trigger="SaleSold", enabled=True))
+
+
+def test_automation_refused_with_a_licence_error_says_so(emulator_factory, open_backend, tenant_doc):
+    tenant_doc["features"] = {"automation": "unlicensed"}
+    backend = open_backend(emulator_factory(tenant_doc))
+    with pytest.raises(TargetError, match=r"no category automation \(the agent method answers with a licence error\)"):
         backend.write("category_automation", AutomationRule(trigger="SaleSold", enabled=True))
 
 

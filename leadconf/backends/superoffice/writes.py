@@ -18,7 +18,7 @@ from leadconf.backends.superoffice.answers import (
 )
 from leadconf.backends.superoffice.reads import Reads
 from leadconf.errors import RemoteError, TargetError
-from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus
+from leadconf.model.tenant import FEATURE_AVAILABLE, FEATURE_UNLICENSED, AutomationRule, Category, DistributeStep, LeadStatus
 
 log = logging.getLogger("leadconf.superoffice")
 
@@ -149,11 +149,14 @@ class Writes(Reads):
     def _write_automation(self, rule: AutomationRule) -> AutomationRule:
         label = f"category automation {rule.trigger!r}"
         rules = self._take(("category_automation", None))
+        state = FEATURE_AVAILABLE
         if rules is None:
-            rules = self._automation_raw()
-        if rules is None:
-            raise TargetError(f"{label}: this tenant has no category automation (the agent method answers 404: it needs "
-                              "SuperOffice 11.7 or later); nothing was written (LC214 refuses this at plan time)")
+            state, rules = self._automation_read()
+        if rules is None:  # LC206 / LC214 refuse this at plan time; a caller other than plan gets here
+            why = "answers with a licence error" if state == FEATURE_UNLICENSED else \
+                "answers 404: it needs SuperOffice 11.7 or later"
+            raise TargetError(f"{label}: this tenant has no category automation (the agent method {why}); "
+                              "nothing was written")
         settings = [quirks.body_of(entry) for entry in rules if isinstance(entry, dict)]
         api.upsert_automation(settings, rule)
         answer = self._api.post(AUTOMATION_SAVE, json={"Settings": settings}, item=label, idempotent=True)
