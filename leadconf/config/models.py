@@ -144,14 +144,14 @@ class LeadDistribution(_Strict):
 
     flow: RefName = Field(description="The flow's name.")
     associates: list[RefName] | SkipJsonSchema[None] = Field(
-        None, description="Associate (user) names to distribute to, by their login name."
+        None, description="Associates (users) to distribute to, by login name or full name."
     )
     user_groups: list[RefName] | SkipJsonSchema[None] = Field(None, description="Or members of these user groups.")
     only_unassigned: bool = Field(
         True, description="Only apply a new owner if the contact is currently unassigned."
     )
     fallback: RefName | SkipJsonSchema[None] = Field(
-        None, description="If no one is available, assign contacts to this associate."
+        None, description="If no one is available, assign contacts to this associate (login name or full name)."
     )
 
 
