@@ -16,16 +16,21 @@ The first complete set wins, in this order:
 SUPEROFFICE_APP_TOKEN, when set, is sent as SO-AppToken with any scheme (Online wants it for calls
 from a server). Every value is registered with the redaction helper as soon as it is read.
 
+Every login request goes to the target's login root (target.login_root): for SuperOffice Online the
+un-numbered host of the environment, never the numbered host that serves the tenant's data.
+
 cryptography and PyJWT (the `leadconf[superoffice]` extra) are imported only for the system user.
 """
 
 from __future__ import annotations
 
 import base64
-import threading
 from datetime import datetime, timezone
 
-from leadconf.backends.superoffice import redact
+from leadconf.backends.superoffice import redact, tokens
+from leadconf.backends.superoffice.credentials import Credentials, RenewingCredentials, StaticCredentials
+from leadconf.backends.superoffice.oauth import saved_login_credentials
+from leadconf.backends.superoffice.target import Target, login_root
 from leadconf.errors import AuthError, TargetError
 
 TICKET = "SUPEROFFICE_TICKET"
@@ -41,7 +46,6 @@ PASSWORD = "SUPEROFFICE_PASSWORD"
 
 ALL_VARIABLES = (TICKET, APP_TOKEN, ACCESS_TOKEN, SYSTEM_TOKEN, PRIVATE_KEY, CLIENT_SECRET, CLIENT_ID, REFRESH_TOKEN, USERNAME, PASSWORD)
 
-TICKET_CLAIM = "http://schemes.superoffice.net/identity/ticket"
 AUTHENTICATE_PATH = "/Login/api/PartnerSystemUser/Authenticate"
 JWKS_PATH = "/login/.well-known/jwks"
 TOKENS_PATH = "/login/common/oauth/tokens"
@@ -56,79 +60,7 @@ MISSING = (
 LOGIN_HINT = "For interactive use, sign in once in the browser instead: leadconf login --target {target}"
 
 
-class Credentials:
-    """Produces the auth headers of an API request; `renew()` gets fresh ones after a 401."""
-
-    kind = "none"
-    renewable = False
-
-    def __init__(self, app_token: str | None = None):
-        self._app_token = app_token
-        self._http = None
-        redact.register(app_token)
-
-    def bind(self, http) -> None:
-        """Give the login flows the client's unauthenticated JSON calls (post_json/get_json)."""
-        self._http = http
-
-    def headers(self) -> dict:
-        h = self._auth_headers()
-        if self._app_token:
-            h["SO-AppToken"] = self._app_token
-        return h
-
-    def _auth_headers(self) -> dict:
-        raise NotImplementedError
-
-    def renew(self, failed: dict | None = None) -> bool:
-        """Fresh credentials after a 401; `failed`: the headers the refused request carried."""
-        return False
-
-    def __repr__(self) -> str:  # never the values
-        return f"<{type(self).__name__} {self.kind}>"
-
-
-class StaticCredentials(Credentials):
-    def __init__(self, kind: str, authorization: str, app_token: str | None = None):
-        super().__init__(app_token)
-        self.kind = kind
-        self._authorization = authorization
-        redact.register(authorization, authorization.split(" ", 1)[-1])
-
-    def _auth_headers(self) -> dict:
-        return {"Authorization": self._authorization}
-
-
-class _RenewingCredentials(Credentials):
-    """Obtains its Authorization value lazily, and again (once per request) after a 401."""
-
-    renewable = True
-
-    def __init__(self, app_token=None):
-        super().__init__(app_token)
-        self._value: str | None = None
-        self._lock = threading.Lock()
-
-    def _auth_headers(self) -> dict:
-        with self._lock:
-            if self._value is None:
-                self._value = self._obtain(force=False)
-                redact.register(self._value, self._value.split(" ", 1)[-1])
-            return {"Authorization": self._value}
-
-    def renew(self, failed: dict | None = None) -> bool:
-        with self._lock:
-            if failed is not None and self._value is not None and failed.get("Authorization") != self._value:
-                return True  # another thread's 401 renewed them meanwhile: one login, not one per thread
-            self._value = self._obtain(force=True)
-            redact.register(self._value, self._value.split(" ", 1)[-1])
-        return True
-
-    def _obtain(self, force: bool) -> str:
-        raise NotImplementedError
-
-
-class ProviderCredentials(_RenewingCredentials):
+class ProviderCredentials(RenewingCredentials):
     """A hook for `leadconf login` (a refresh token kept in the keyring): f(force_refresh) -> access token."""
 
     kind = "token provider"
@@ -145,7 +77,7 @@ class ProviderCredentials(_RenewingCredentials):
         return f"Bearer {token}"
 
 
-class SystemUserCredentials(_RenewingCredentials):
+class SystemUserCredentials(RenewingCredentials):
     """The system-user flow: sign "{system_token}.{yyyyMMddHHmm UTC}" with the partner's RSA key,
     exchange it for a JWT, validate the JWT against the jwks, use its ticket claim."""
 
@@ -164,7 +96,7 @@ class SystemUserCredentials(_RenewingCredentials):
     def _obtain(self, force: bool) -> str:
         signed = self._sign()
         url = self._root + AUTHENTICATE_PATH
-        answer = self._http.post_json(
+        answer = self.http.post_json(
             url,
             json={
                 "SignedSystemToken": signed,
@@ -183,7 +115,7 @@ class SystemUserCredentials(_RenewingCredentials):
         token = answer["Token"]
         redact.register(token)
         claims = self._validate(token)
-        ticket = claims.get(TICKET_CLAIM)
+        ticket = claims.get(tokens.TICKET_CLAIM)
         if not isinstance(ticket, str) or not ticket:
             raise AuthError("the system-user JWT has no ticket claim", method="POST", path=AUTHENTICATE_PATH)
         redact.register(ticket)
@@ -200,28 +132,24 @@ class SystemUserCredentials(_RenewingCredentials):
         return signed
 
     def _validate(self, token: str) -> dict:
-        import jwt
-
+        """The JWT's claims, verified as validate-security-tokens.md says for the system user: issuer
+        "SuperOffice AS", audience "spn:{serial claim}", signed by a key of the jwks, not expired."""
         url = self._root + JWKS_PATH
-        jwks = self._http.get_json(url, what="the login service's signing keys")
-        try:
-            keys = jwt.PyJWKSet.from_dict(jwks).keys
-            kid = jwt.get_unverified_header(token).get("kid")
-        except (jwt.PyJWTError, TypeError, ValueError, AttributeError) as exc:
-            raise AuthError(f"cannot validate the system-user JWT: bad jwks or token ({type(exc).__name__})", path=JWKS_PATH) from None
-        candidates = [k for k in keys if kid is None or k.key_id == kid] or keys
-        last = None
-        for key in candidates:
-            try:
-                # The audience is the partner app's id, which the system-user flow does not give us;
-                # the signature and the expiry are what make the ticket trustworthy.
-                return jwt.decode(token, key.key, algorithms=["RS256"], options={"verify_aud": False})
-            except jwt.PyJWTError as exc:
-                last = exc
-        raise AuthError(f"the system-user JWT did not validate against {url}: {redact.redact(last)}", path=JWKS_PATH)
+        jwks = self.http.get_json(url, what="the login service's signing keys")
+        serial = tokens.unverified_claims(token).get(tokens.SERIAL_CLAIM)
+        if not isinstance(serial, str) or not serial:
+            raise AuthError("the system-user JWT has no serial claim, so its audience (spn:{serial}) cannot be "
+                            "checked: nothing was trusted", method="POST", path=AUTHENTICATE_PATH)
+        claims = tokens.verify(token, jwks, issuer=tokens.SYSTEM_USER_ISSUER, audience=f"spn:{serial}",
+                               what="the system-user JWT", where=url)
+        context = claims.get(tokens.CTX_CLAIM)
+        if isinstance(context, str) and context and context.lower() != self._context.lower():
+            raise AuthError(f"the system-user JWT is for tenant {context}, not {self._context}: nothing was trusted",
+                            method="POST", path=AUTHENTICATE_PATH)
+        return claims
 
 
-class RefreshTokenCredentials(_RenewingCredentials):
+class RefreshTokenCredentials(RenewingCredentials):
     """OAuth refresh-token grant at {root}/login/common/oauth/tokens -> a Bearer access token."""
 
     kind = "refresh token"
@@ -235,7 +163,7 @@ class RefreshTokenCredentials(_RenewingCredentials):
         redact.register(refresh_token, client_secret)
 
     def _obtain(self, force: bool) -> str:
-        answer = self._http.post_json(
+        answer = self.http.post_json(
             self._root + TOKENS_PATH,
             data={
                 "grant_type": "refresh_token",
@@ -280,7 +208,7 @@ def _load_private_key(path: str):
         raise TargetError(f"{PRIVATE_KEY}: {path!r} is not an unencrypted PEM private key ({type(exc).__name__})") from None
 
 
-def credentials_from_env(environ, target, token_provider=None) -> Credentials:
+def credentials_from_env(environ, target: Target, token_provider=None) -> Credentials:
     def get(name):
         value = environ.get(name)
         return value if value else None
@@ -300,12 +228,12 @@ def credentials_from_env(environ, target, token_provider=None) -> Credentials:
             raise TargetError(f"{SYSTEM_TOKEN} is set, but the system-user login also needs {' and '.join(missing)}")
         if not target.cust:
             raise TargetError("the system-user login needs the tenant id: use superoffice:online/CustNNNNN (or a URL ending in /CustNNNNN)")
-        return SystemUserCredentials(target.root, target.cust, get(SYSTEM_TOKEN), get(PRIVATE_KEY), get(CLIENT_SECRET))
+        return SystemUserCredentials(login_root(target, environ), target.cust, get(SYSTEM_TOKEN), get(PRIVATE_KEY), get(CLIENT_SECRET))
     if get(REFRESH_TOKEN):
         missing = [n for n in (CLIENT_ID, CLIENT_SECRET) if not get(n)]
         if missing:
             raise TargetError(f"{REFRESH_TOKEN} is set, but the token refresh also needs {' and '.join(missing)}")
-        return RefreshTokenCredentials(target.root, get(REFRESH_TOKEN), get(CLIENT_ID), get(CLIENT_SECRET), app_token)
+        return RefreshTokenCredentials(login_root(target, environ), get(REFRESH_TOKEN), get(CLIENT_ID), get(CLIENT_SECRET), app_token)
     if get(USERNAME) or get(PASSWORD):
         if not (get(USERNAME) and get(PASSWORD)):
             raise TargetError(f"Basic authentication needs both {USERNAME} and {PASSWORD}")
@@ -313,8 +241,6 @@ def credentials_from_env(environ, target, token_provider=None) -> Credentials:
         raw = base64.b64encode(f"{get(USERNAME)}:{get(PASSWORD)}".encode()).decode("ascii")
         return StaticCredentials("basic", f"Basic {raw}", app_token)
     # No SUPEROFFICE_* credentials: the login `leadconf login` saved for this target, if any.
-    from leadconf.backends.superoffice.oauth import saved_login_credentials
-
     saved = saved_login_credentials(environ, target, app_token)
     if saved is not None:
         return saved

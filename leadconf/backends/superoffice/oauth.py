@@ -1,30 +1,23 @@
-"""`leadconf login`: the OAuth 2 authorization-code flow with PKCE, and the saved login it leaves.
+"""`leadconf login` and `leadconf logout`: SuperOffice's authorization-code flow with PKCE, the saved
+login it leaves, and its revocation. Each step follows a page of SuperOffice's documentation
+(docs/en/... in SuperOfficeDocs/superoffice-docs; the full list is in docs/superoffice-backend.md):
 
-The flow (RFC 6749 4.1, RFC 7636 S256, RFC 8252 loopback redirect):
-
-1. A one-shot HTTP listener on 127.0.0.1 (an ephemeral port unless --port) is the redirect_uri:
-   http://127.0.0.1:PORT/callback.
-2. The browser is sent to {login root}/login/common/oauth/authorize with client_id, scope=openid,
-   response_type=code, redirect_uri, a random `state`, code_challenge = BASE64URL(SHA256(verifier))
-   with code_challenge_method=S256 (and acr_values=tenant:CustNNNNN when the target names one).
-3. The listener takes the first request to /callback: its `state` must equal ours (else refused:
-   a forged or stale redirect), it must carry a `code` (or the login service's `error`). Waiting is
-   bounded (default 5 minutes).
-4. The code is exchanged at {login root}/login/common/oauth/tokens (grant_type=authorization_code,
-   code_verifier, client_id, and client_secret only when SUPEROFFICE_CLIENT_SECRET is set). The
-   id_token's tenant claim is checked against the target's CustNNNNN; the refresh token is saved
-   (credstore.py) with the client id and the token endpoint that issued it.
-
-The login root: LEADCONF_SUPEROFFICE_LOGIN_URL when set (tests point it at the emulator), else for an
-Online target https://{env}.superoffice.com (or LEADCONF_SUPEROFFICE_STATE_URL, like discovery), for
-a URL target on a numbered SuperOffice host (https://sod2.superoffice.com/Cust1) the un-numbered one
-(https://sod.superoffice.com: SuperOffice says numbered hosts are for API data only), else the URL's
-origin.
-
-Later runs (`SavedLoginCredentials`, used by auth.credentials_from_env when no SUPEROFFICE_*
-credentials are set): the refresh-token grant at the saved token endpoint gives a Bearer access
-token, kept in memory for the run, renewed when its expires_in has passed or once after a 401; a
-rotated refresh token is saved back where the old one was.
+1. The OpenID metadata at {login root}/login/.well-known/openid-configuration names the issuer and
+   the endpoints (api/authentication/online/api.md). Its issuer must be the login root, and every
+   endpoint must be on the login root's host: tokens go nowhere else.
+2. A one-shot listener on http://127.0.0.1:PORT (loopback.py) is the redirect URI, exactly as the
+   Native app template registers it (developer-portal/create-app/native-app.md).
+3. The browser goes to the authorization endpoint with client_id, scope=openid, response_type=code,
+   redirect_uri, state, nonce, code_challenge (S256), response_mode=form_post (or query) and
+   acr_values=tenant:CustNNNNN (sign-in-user/auth-code-flow.md, sign-in-user/native-apps.md).
+4. The code is exchanged at the token endpoint (auth-code-flow.md), with client_secret only when
+   SUPEROFFICE_CLIENT_SECRET is set: without one the app must be registered as native.
+5. The id_token is verified (tokens.py: signature against the jwks, issuer, audience = client id,
+   expiry, nonce) and its ctx claim must be the target's tenant. Only then is the refresh token saved
+   (credstore.py): "With a verified id_token the application can safely store the refresh_token".
+6. Later runs redeem the refresh token at the saved token endpoint (SavedLoginCredentials).
+7. Logout revokes the refresh token at the metadata's revocation_endpoint (RFC 7009), then forgets it
+   whatever the answer; a failed revocation is reported, never hidden.
 
 Every secret (code, verifier, tokens, client secret) is registered with redact.py the moment it
 exists. Nothing here prints: the CLI gets the authorize URL through a callback.
@@ -34,57 +27,36 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
-import json
 import logging
 import os
 import re
 import secrets
-import socketserver
-import threading
 import time
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlencode, urlsplit
 
-from leadconf.backends.superoffice import credstore, redact
-from leadconf.backends.superoffice.auth import TOKENS_PATH, Credentials, _RenewingCredentials
-from leadconf.backends.superoffice.target import Target, _check_url
-from leadconf.errors import AuthError, RemoteError, TargetError
+from leadconf.backends.superoffice import credstore, redact, tokens
+from leadconf.backends.superoffice.credentials import Credentials, LoginHttp, RenewingCredentials
+from leadconf.backends.superoffice.loopback import CallbackListener
+from leadconf.backends.superoffice.target import Target, check_url, login_root
+from leadconf.errors import AuthError, LeadconfError, RemoteError, TargetError
 
 log = logging.getLogger("leadconf.superoffice")
 
-ENV_LOGIN_URL = "LEADCONF_SUPEROFFICE_LOGIN_URL"
-AUTHORIZE_PATH = "/login/common/oauth/authorize"
-CALLBACK_PATH = "/callback"
+METADATA_PATH = "/login/.well-known/openid-configuration"
 DEFAULT_TIMEOUT = 300.0  # seconds to wait for the browser
 SCOPE = "openid"  # the only scope SuperOffice has
-CTX_CLAIM = "http://schemes.superoffice.net/identity/ctx"
+RESPONSE_MODES = ("form_post", "query")
 # Renew a little before the access token's expires_in, so that a request does not race its expiry.
 EXPIRY_MARGIN = 60.0
-
-_NUMBERED_HOST = re.compile(r"^(online|sod|stage|qaonline)\d+\.superoffice\.com$", re.IGNORECASE)
+NATIVE_HINT = ("set SUPEROFFICE_CLIENT_SECRET for a confidential app, or register the app as native "
+               "(the Native app template; \"Is native or mobile\") to sign in with PKCE alone")
 
 
 def store_key(target: Target) -> str:
     """The name a target's login is saved under: its description (superoffice:online/Cust12345)."""
     return target.description
-
-
-def login_root(target: Target, environ) -> str:
-    custom = environ.get(ENV_LOGIN_URL, "").strip().rstrip("/")
-    if custom:
-        parts = _check_url(custom, ENV_LOGIN_URL, environ)
-        if parts.query or parts.fragment:
-            raise TargetError(f"{ENV_LOGIN_URL}: a base URL takes no query or fragment")
-        return custom
-    if target.kind == "online":
-        return target.root
-    parts = urlsplit(target.url)
-    m = _NUMBERED_HOST.match(parts.hostname or "")
-    if m and parts.scheme == "https":
-        return f"https://{m.group(1).lower()}.superoffice.com"
-    return target.root
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -95,191 +67,52 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, challenge
 
 
-# -- the local listener -----------------------------------------------------------------------------
-
-_PAGE = """<!doctype html>
-<html><head><meta charset="utf-8"><title>leadconf login</title></head>
-<body style="font-family: sans-serif; margin: 3em"><h1>{title}</h1><p>{text}</p></body></html>
-"""
+# -- the OpenID metadata ----------------------------------------------------------------------------
 
 
-class _Outcome:
-    def __init__(self, code=None, error=None):
-        self.code = code
-        self.error = error
+@dataclass(frozen=True)
+class Metadata:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    revocation_endpoint: str = ""  # named by api.md, absent from its sample document
+    response_modes: tuple[str, ...] = ()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    timeout = 10  # a connection that sends nothing does not hold the listener
-    server_version = "leadconf-login"
-    sys_version = ""
+def discover(http: LoginHttp, root: str, environ) -> Metadata:
+    """The login service's metadata; TargetError when it is not SuperOffice's at that root."""
+    url = root + METADATA_PATH
+    doc = http.get_json(url, what="the login service's OpenID metadata")
+    if not isinstance(doc, dict):
+        raise TargetError(f"{url}: the OpenID metadata is not a JSON object")
+    if doc.get("issuer") != root:
+        raise TargetError(f"{url}: the metadata's issuer {str(doc.get('issuer'))[:100]!r} is not {root!r}: "
+                          "refusing to sign in there")
 
-    def log_message(self, format, *args):  # never: the query holds the authorization code
-        pass
+    def endpoint(name: str, required: bool = True) -> str:
+        value = doc.get(name)
+        if not value and not required:
+            return ""
+        if not isinstance(value, str) or not same_origin(value, root):
+            raise TargetError(f"{url}: {name} {str(value)[:100]!r} is not on {root}: refusing to send tokens there")
+        check_url(value, f"{url}: {name}", environ)
+        return value
 
-    def do_GET(self):
-        parts = urlsplit(self.path)
-        if parts.path != CALLBACK_PATH:
-            self._page(404, "Not found", "This is leadconf's sign-in listener; it only answers the login redirect.")
-            return
-        outcome = self.server.judge(parse_qs(parts.query, keep_blank_values=True))
-        try:
-            if outcome.code is not None:
-                self._page(200, "Signed in", "leadconf received the sign-in. You can close this tab and return to the terminal.")
-            else:
-                text = outcome.error[:1].upper() + outcome.error[1:]
-                self._page(400, "Sign-in failed", _html_escape(text) + ". Return to the terminal.")
-        finally:
-            self.server.deliver(outcome)  # after the page: the command may end as soon as it knows
-
-    def _page(self, status, title, text):
-        body = _PAGE.format(title=title, text=text).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
+    modes = doc.get("response_modes_supported")
+    return Metadata(
+        issuer=root,
+        authorization_endpoint=endpoint("authorization_endpoint"),
+        token_endpoint=endpoint("token_endpoint"),
+        jwks_uri=endpoint("jwks_uri"),
+        revocation_endpoint=endpoint("revocation_endpoint", required=False),
+        response_modes=tuple(m for m in modes if isinstance(m, str)) if isinstance(modes, list) else (),
+    )
 
 
-def _printable(text: str, limit: int = 200) -> str:
-    """Text from the redirect's query, safe to show in a terminal: no control characters, bounded."""
-    return "".join(c for c in text if c.isprintable())[:limit]
-
-
-def _html_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
-class _CallbackServer(socketserver.ThreadingMixIn, HTTPServer):
-    # A thread per connection: a browser's idle pre-connection must not hold up the real request.
-    daemon_threads = True
-    # POSIX: rebinding a fixed --port right after the last login (TIME_WAIT) must work. Windows:
-    # SO_REUSEADDR would let another program bind the same port, so not there.
-    allow_reuse_address = os.name != "nt"
-    timeout = 0.05  # handle_request() returns this often, so that the deadline and the outcome are checked
-
-    def server_bind(self):
-        # HTTPServer.server_bind looks the host name up (socket.getfqdn), which can stall on DNS
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def handle_error(self, request, client_address):  # a broken connection is not worth a traceback
-        pass
-
-
-class CallbackListener:
-    """The one-shot redirect target: http://127.0.0.1:PORT/callback."""
-
-    def __init__(self, state: str, port: int = 0):
-        self._state = state
-        self.outcome: _Outcome | None = None
-        self._delivered = threading.Lock()
-        try:
-            self._server = _CallbackServer(("127.0.0.1", port), _Handler)
-        except OSError as exc:
-            raise TargetError(f"cannot listen on 127.0.0.1:{port} for the sign-in redirect ({exc.strerror or exc}); "
-                              "choose another --port") from None
-        self._server.judge = self._judge
-        self._server.deliver = self._deliver
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def redirect_uri(self) -> str:
-        return f"http://127.0.0.1:{self.port}{CALLBACK_PATH}"
-
-    def _judge(self, query: dict) -> _Outcome:
-        def one(name):
-            values = query.get(name) or []
-            return values[0] if len(values) == 1 else None
-
-        state = one("state")
-        code = one("code")
-        redact.register(code)
-        if state is None or not hmac.compare_digest(state.encode(), self._state.encode()):
-            return _Outcome(error="the sign-in answer does not belong to the login waiting here "
-                                  "(its state does not match): refused")
-        if one("error") is not None:
-            detail = _printable(one("error_description") or "")
-            return _Outcome(error=f"the login service refused the sign-in: {_printable(one('error'))}"
-                                  + (f" ({detail})" if detail else ""))
-        if not code:
-            return _Outcome(error="the sign-in answer has no authorization code")
-        return _Outcome(code=code)
-
-    def _deliver(self, outcome: _Outcome) -> None:
-        with self._delivered:
-            if self.outcome is None:  # the first answer counts; the listener closes after it
-                self.outcome = outcome
-
-    def wait(self, timeout: float, clock=time.monotonic) -> str:
-        """The authorization code; AuthError for a refused, failed or missing answer."""
-        deadline = clock() + timeout
-        while self.outcome is None:
-            if clock() >= deadline:
-                raise AuthError(
-                    f"no sign-in within {timeout:g} s: the browser never came back to {self.redirect_uri}; "
-                    "run `leadconf login` again (--timeout to wait longer)"
-                )
-            self._server.handle_request()
-        if self.outcome.code is None:
-            raise AuthError(redact.redact(self.outcome.error) + "; run `leadconf login` again")
-        return self.outcome.code
-
-    def close(self):
-        self._server.server_close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-
-# -- the token endpoint -----------------------------------------------------------------------------
-
-
-def _oauth_error(exc: RemoteError) -> tuple[str, str]:
-    """(error, error_description) of an OAuth error answer, from the client's error text."""
-    text = exc.message or ""
-    error = re.search(r'"error"\s*:\s*"([^"\\]{1,80})"', text)
-    description = re.search(r'"error_description"\s*:\s*"([^"\\]{1,200})"', text)
-    return (error.group(1) if error else "", description.group(1) if description else "")
-
-
-def _describe(exc: RemoteError) -> str:
-    error, description = _oauth_error(exc)
-    if error and description:
-        return f"{error}: {description}"
-    return error or description or f"HTTP {exc.status}"
-
-
-def _token_request(http, token_url: str, form: dict, what: str) -> dict:
-    """POST the form; the decoded answer. RemoteError (status 400/401) when the grant is refused."""
-    answer = http.post_json(token_url, data=form, what=what)
-    if not isinstance(answer, dict):
-        raise AuthError(f"{what}: the login service's answer is not a JSON object", method="POST", path=TOKENS_PATH)
-    for name in ("access_token", "refresh_token", "id_token"):
-        redact.register(answer.get(name) if isinstance(answer.get(name), str) else None)
-    return answer
-
-
-def _claims(id_token) -> dict:
-    """The id_token's payload, unverified: it came straight from the token endpoint over the same
-    connection as the tokens (OIDC Core 3.1.3.7), and it is only used to catch a wrong tenant."""
-    if not isinstance(id_token, str) or id_token.count(".") != 2:
-        return {}
-    payload = id_token.split(".")[1]
-    try:
-        doc = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (ValueError, TypeError):
-        return {}
-    return doc if isinstance(doc, dict) else {}
+def same_origin(url: str, root: str) -> bool:
+    a, b = urlsplit(url), urlsplit(root)
+    return (a.scheme, (a.hostname or "").lower(), a.port) == (b.scheme, (b.hostname or "").lower(), b.port)
 
 
 def _open_client(target: Target, environ, transport=None):
@@ -290,6 +123,36 @@ def _open_client(target: Target, environ, transport=None):
                                 max_attempts=3, environ=environ)
 
 
+# -- the token endpoint -----------------------------------------------------------------------------
+
+
+def oauth_error(exc: RemoteError) -> tuple[str, str]:
+    """(error, error_description) of an OAuth error answer, from the client's error text."""
+    text = exc.message or ""
+    error = re.search(r'"error"\s*:\s*"([^"\\]{1,80})"', text)
+    description = re.search(r'"error_description"\s*:\s*"([^"\\]{1,200})"', text)
+    return (error.group(1) if error else "", description.group(1) if description else "")
+
+
+def _describe(exc: RemoteError) -> str:
+    error, description = oauth_error(exc)
+    if error and description:
+        return f"{error}: {description}"
+    return error or description or f"HTTP {exc.status}"
+
+
+def token_request(http: LoginHttp, token_url: str, form: dict, what: str) -> dict:
+    """POST the form; the decoded answer. RemoteError (status 400/401) when the grant is refused."""
+    answer = http.post_json(token_url, data=form, what=what)
+    if not isinstance(answer, dict):
+        raise AuthError(f"{what}: the login service's answer is not a JSON object", method="POST",
+                        path=urlsplit(token_url).path)
+    for name in ("access_token", "refresh_token", "id_token"):
+        value = answer.get(name)
+        redact.register(value if isinstance(value, str) else None)
+    return answer
+
+
 # -- leadconf login ---------------------------------------------------------------------------------
 
 
@@ -297,22 +160,34 @@ def _open_client(target: Target, environ, transport=None):
 class LoginResult:
     key: str  # the target, as saved
     where: str  # "the system keyring" or the file's path
-    context: str  # the tenant the id_token names ("" when it names none)
+    context: str  # the tenant the id_token names
 
 
-def authorize_url(root: str, client_id: str, redirect_uri: str, state: str, challenge: str, tenant: str = "") -> str:
-    params = {
-        "client_id": client_id,
-        "scope": SCOPE,
-        "response_type": "code",
-        "redirect_uri": redirect_uri,
-        "state": state,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
-    if tenant:
-        params["acr_values"] = f"tenant:{tenant}"
-    return f"{root}{AUTHORIZE_PATH}?{urlencode(params)}"
+@dataclass
+class _Request:
+    """One login attempt's secrets and the authorize URL built from them."""
+
+    client_id: str
+    redirect_uri: str = ""
+    state: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    nonce: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    pkce: tuple[str, str] = field(default_factory=pkce_pair)
+
+    def authorize_url(self, endpoint: str, tenant: str, response_mode: str) -> str:
+        params = {
+            "client_id": self.client_id,
+            "scope": SCOPE,
+            "response_type": "code",
+            "redirect_uri": self.redirect_uri,
+            "state": self.state,
+            "nonce": self.nonce,
+            "code_challenge": self.pkce[1],
+            "code_challenge_method": "S256",
+            "response_mode": response_mode,
+        }
+        if tenant:
+            params["acr_values"] = f"tenant:{tenant}"
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
 
 
 def login(
@@ -322,84 +197,144 @@ def login(
     client_secret: str | None = None,
     port: int = 0,
     timeout: float = DEFAULT_TIMEOUT,
-    open_browser=None,
-    on_url=None,
+    response_mode: str = "form_post",
+    open_browser: Callable[[str], Any] | None = None,
+    on_url: Callable[[str, bool], None] | None = None,
     environ=None,
-    clock=time.monotonic,
+    clock: Callable[[], float] = time.monotonic,
     transport=None,
 ) -> LoginResult:
     """The whole flow; saves the refresh token. `open_browser(url) -> bool` (None: don't);
     `on_url(url, opened)` is told the authorize URL once the listener is up."""
     environ = os.environ if environ is None else environ
+    if response_mode not in RESPONSE_MODES:
+        raise TargetError(f"response mode {response_mode!r}: use one of {', '.join(RESPONSE_MODES)}")
     redact.register(client_secret)
-    root = login_root(target, environ)
-    token_url = root + TOKENS_PATH
-    key = store_key(target)
-    state = secrets.token_urlsafe(32)
-    verifier, challenge = pkce_pair()
-    with CallbackListener(state, port) as listener:
-        url = authorize_url(root, client_id, listener.redirect_uri, state, challenge, target.cust)
-        opened = False
-        if open_browser is not None:
-            try:
-                opened = bool(open_browser(url))
-            except Exception:  # no browser here: the URL is shown instead
-                opened = False
-        if on_url is not None:
-            on_url(url, opened)
-        code = listener.wait(timeout, clock)
-        redirect_uri = listener.redirect_uri
+    http = _open_client(target, environ, transport)
+    try:
+        meta = discover(http, login_root(target, environ), environ)
+        request = _Request(client_id)
+        with CallbackListener(request.state, port) as listener:
+            request.redirect_uri = listener.redirect_uri
+            url = request.authorize_url(meta.authorization_endpoint, target.cust, response_mode)
+            _show(url, open_browser, on_url)
+            code = listener.wait(timeout, clock)
+        answer = _exchange(http, meta, request, code, client_secret)
+        context = _verify_id_token(http, meta, answer, request, target)
+    finally:
+        http.close()
+    saved = credstore.SavedLogin(answer["refresh_token"], client_id, meta.token_endpoint)
+    where = credstore.save(store_key(target), saved, environ)
+    return LoginResult(key=store_key(target), where=where, context=context)
+
+
+def _show(url: str, open_browser, on_url) -> None:
+    opened = False
+    if open_browser is not None:
+        try:
+            opened = bool(open_browser(url))
+        except Exception:  # no browser here: the URL is shown instead
+            opened = False
+    if on_url is not None:
+        on_url(url, opened)
+
+
+def _exchange(http: LoginHttp, meta: Metadata, request: _Request, code: str, client_secret: str | None) -> dict:
     form = {
         "grant_type": "authorization_code",
-        "client_id": client_id,
+        "client_id": request.client_id,
         "code": code,
-        "redirect_uri": redirect_uri,
-        "code_verifier": verifier,
+        "redirect_uri": request.redirect_uri,  # exactly the one of the authorize request
+        "code_verifier": request.pkce[0],
     }
     if client_secret:
         form["client_secret"] = client_secret
-    http = _open_client(target, environ, transport)
     try:
-        answer = _token_request(http, token_url, form, "the authorization-code exchange")
+        answer = token_request(http, meta.token_endpoint, form, "the authorization-code exchange")
     except RemoteError as exc:
-        if exc.status in (400, 401):
-            raise AuthError(
-                f"the login service refused the authorization code ({_describe(exc)}); "
-                + ("check SUPEROFFICE_CLIENT_SECRET and the client id; " if "client" in _describe(exc) else "")
-                + "run `leadconf login` again",
-                method="POST", path=exc.path, status=exc.status,
-            ) from None
-        raise
-    finally:
-        http.close()
+        if exc.status not in (400, 401):
+            raise
+        error, _ = oauth_error(exc)
+        hint = ""
+        if error == "invalid_client":
+            hint = ("check SUPEROFFICE_CLIENT_SECRET and the client id; " if client_secret
+                    else f"the app wants a client secret: {NATIVE_HINT}; ")
+        raise AuthError(f"the login service refused the authorization code ({_describe(exc)}); {hint}"
+                        "run `leadconf login` again", method="POST", path=exc.path, status=exc.status) from None
     refresh = answer.get("refresh_token")
     if not isinstance(refresh, str) or not refresh:
         raise AuthError("the login service returned no refresh_token: is the app registered for the "
-                        "authorization-code flow?", method="POST", path=TOKENS_PATH)
-    context = _claims(answer.get("id_token")).get(CTX_CLAIM)
-    context = context if isinstance(context, str) else ""
-    if context and target.cust and context.lower() != target.cust.lower():
-        raise AuthError(f"you signed in to tenant {context}, but the target is {key}: nothing was saved; "
-                        f"run `leadconf login` again and pick {target.cust}, or use the target of {context}")
-    where = credstore.save(key, credstore.SavedLogin(refresh, client_id, token_url), environ)
-    return LoginResult(key=key, where=where, context=context)
+                        "authorization-code flow?", method="POST", path=urlsplit(meta.token_endpoint).path)
+    return answer
 
 
-def logout(target: Target, environ=None) -> list[str]:
-    """Forget the target's saved login (keyring and file); where it was found."""
-    return credstore.delete(store_key(target), environ)
+def _verify_id_token(http: LoginHttp, meta: Metadata, answer: dict, request: _Request, target: Target) -> str:
+    """The tenant the verified id_token names; AuthError (nothing saved) otherwise."""
+    jwks = http.get_json(meta.jwks_uri, what="the login service's signing keys")
+    claims = tokens.verify(answer.get("id_token"), jwks, issuer=meta.issuer, audience=request.client_id,
+                           what="the id_token of this sign-in", where=meta.jwks_uri, nonce=request.nonce)
+    return tokens.check_tenant(claims, target.cust, "the id_token of this sign-in", store_key(target))
+
+
+# -- leadconf logout --------------------------------------------------------------------------------
+
+
+@dataclass
+class LogoutResult:
+    key: str
+    removed: list[str]  # where the saved login was found (and removed); [] when there was none
+    revoked: bool = False  # the login service confirmed the revocation
+    problem: str = ""  # why the revocation failed (the saved login was removed all the same)
+
+
+def logout(target: Target, environ=None, transport=None) -> LogoutResult:
+    """Revoke the target's saved refresh token at the login service, then forget it (keyring and
+    file) whatever the answer."""
+    environ = os.environ if environ is None else environ
+    key = store_key(target)
+    try:
+        found = credstore.load(key, environ)
+    except TargetError as exc:  # an unreadable store: still try to remove what can be removed
+        return LogoutResult(key, credstore.delete(key, environ), problem=f"the saved login could not be read ({exc})")
+    if found is None:
+        return LogoutResult(key, credstore.delete(key, environ))
+    problem = ""
+    try:
+        revoke(found[0], target, environ, transport)
+    except LeadconfError as exc:
+        problem = redact.redact(str(exc))
+    removed = credstore.delete(key, environ)
+    return LogoutResult(key, removed, revoked=not problem, problem=problem)
+
+
+def revoke(saved: credstore.SavedLogin, target: Target, environ, transport=None) -> None:
+    """RFC 7009 at the metadata's revocation_endpoint of the service that issued the token."""
+    root = "{0.scheme}://{0.netloc}".format(urlsplit(saved.token_url))
+    http = _open_client(target, environ, transport)
+    try:
+        meta = discover(http, root, environ)
+        if not meta.revocation_endpoint:
+            raise AuthError(f"{root}{METADATA_PATH} lists no revocation_endpoint")
+        form = {"token": saved.refresh_token, "token_type_hint": "refresh_token", "client_id": saved.client_id}
+        secret = environ.get("SUPEROFFICE_CLIENT_SECRET") or None
+        if secret:
+            redact.register(secret)
+            form["client_secret"] = secret
+        http.post_json(meta.revocation_endpoint, data=form, what="token revocation")
+    finally:
+        http.close()
 
 
 # -- later runs: the saved login as credentials -----------------------------------------------------
 
 
-class SavedLoginCredentials(_RenewingCredentials):
+class SavedLoginCredentials(RenewingCredentials):
     """Bearer access tokens from the refresh token `leadconf login` saved."""
 
     kind = "saved login (leadconf login)"
 
     def __init__(self, key: str, saved: credstore.SavedLogin, where: str, *, client_secret=None, app_token=None,
-                 environ=None, clock=time.monotonic):
+                 environ=None, clock: Callable[[], float] = time.monotonic):
         super().__init__(app_token)
         self._key = key
         self._saved = saved
@@ -410,11 +345,8 @@ class SavedLoginCredentials(_RenewingCredentials):
         self._expires = float("inf")
         redact.register(saved.refresh_token, client_secret)
 
-    def _auth_headers(self) -> dict:
-        with self._lock:
-            if self._value is not None and self._clock() >= self._expires:
-                self._value = None  # expired by its own expires_in: get a new one before sending
-        return super()._auth_headers()
+    def _expired(self) -> bool:
+        return self._clock() >= self._expires  # by its own expires_in: get a new one before sending
 
     def _obtain(self, force: bool) -> str:
         form = {
@@ -425,22 +357,15 @@ class SavedLoginCredentials(_RenewingCredentials):
         if self._client_secret:
             form["client_secret"] = self._client_secret
         try:
-            answer = _token_request(self._http, self._saved.token_url, form, "token refresh (saved login)")
+            answer = token_request(self.http, self._saved.token_url, form, "token refresh (saved login)")
         except RemoteError as exc:
             if exc.status in (400, 401):
-                error, _ = _oauth_error(exc)
-                if error == "invalid_client":
-                    why = (f"the login service does not accept client {self._saved.client_id!r} (invalid_client): "
-                           "check SUPEROFFICE_CLIENT_SECRET (a confidential app needs it), or")
-                else:
-                    why = (f"the saved login for {self._key} is no longer accepted "
-                           f"({error or 'HTTP ' + str(exc.status)}: the refresh token expired or was revoked):")
-                raise AuthError(f"{why} run `leadconf login --target {self._key}` again",
-                                method="POST", path=exc.path, status=exc.status) from None
+                raise self._refused(exc) from None
             raise
         token = answer.get("access_token")
         if not isinstance(token, str) or not token:
-            raise AuthError("the token refresh returned no access_token", method="POST", path=TOKENS_PATH)
+            raise AuthError("the token refresh returned no access_token", method="POST",
+                            path=urlsplit(self._saved.token_url).path)
         expires_in = answer.get("expires_in")
         if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool) and expires_in > 0:
             self._expires = self._clock() + max(0.0, float(expires_in) - EXPIRY_MARGIN)
@@ -450,6 +375,17 @@ class SavedLoginCredentials(_RenewingCredentials):
         if isinstance(rotated, str) and rotated and rotated != self._saved.refresh_token:
             self._rotate(rotated)
         return f"Bearer {token}"
+
+    def _refused(self, exc: RemoteError) -> AuthError:
+        error, _ = oauth_error(exc)
+        if error == "invalid_client":
+            why = (f"the login service does not accept client {self._saved.client_id!r} (invalid_client): "
+                   f"{NATIVE_HINT}; or")
+        else:
+            why = (f"the saved login for {self._key} is no longer accepted "
+                   f"({error or 'HTTP ' + str(exc.status)}: the refresh token expired or was revoked):")
+        return AuthError(f"{why} run `leadconf login --target {self._key}` again",
+                         method="POST", path=exc.path, status=exc.status)
 
     def _rotate(self, refresh: str) -> None:
         saved = credstore.SavedLogin(refresh, self._saved.client_id, self._saved.token_url)
@@ -469,6 +405,6 @@ def saved_login_credentials(environ, target: Target, app_token=None) -> SavedLog
     if found is None:
         return None
     saved, where = found
-    _check_url(saved.token_url, f"the saved login of {key} (token_url)", environ)
+    check_url(saved.token_url, f"the saved login of {key} (token_url)", environ)
     client_secret = environ.get("SUPEROFFICE_CLIENT_SECRET") or None
     return SavedLoginCredentials(key, saved, where, client_secret=client_secret, app_token=app_token, environ=environ)

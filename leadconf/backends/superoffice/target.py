@@ -1,17 +1,24 @@
-"""Which tenant a target names, and where its API is right now.
+"""Which tenant a target names, where its API is right now, and where its logins go.
 
-    superoffice:online/Cust12345     SuperOffice Online (also sod/..., stage/...): the API host is
-                                     found through https://{env}.superoffice.com/api/state/{CustId}
-                                     and found again when ValidUntil passes or a request gets 421
+    superoffice:online/Cust12345     SuperOffice Online (also sod/... and qaonline/...; stage/... is
+                                     an alias of qaonline/...): the API host is found through
+                                     https://{env}.superoffice.com/api/state/{CustId} and found again
+                                     when ValidUntil passes or a request gets 421
     superoffice:https://host/app     an onsite install or any base URL: the API is at URL/api/v1
 
+The environments and their hosts are SuperOffice's (developer-portal/getting-started/app-envir.md,
+api/authentication/online/api.md): sod (development), qaonline (stage), online (production). The
+un-numbered host is for authentication only; numbered ones (sod2, online3) serve API data only.
+
 LEADCONF_SUPEROFFICE_STATE_URL replaces https://{env}.superoffice.com (state, login, jwks and the
-OAuth endpoints alike), so that tests can point discovery at the emulator.
+OAuth endpoints alike), so that tests can point discovery at the emulator; LEADCONF_SUPEROFFICE_LOGIN_URL
+replaces the login root alone, for any target.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import threading
@@ -21,9 +28,22 @@ from urllib.parse import urlsplit
 
 from leadconf.errors import TargetError
 
-ENVIRONMENTS = ("online", "sod", "stage")
+log = logging.getLogger("leadconf.superoffice")
+
+# environment name -> its documented root (app-envir.md "Base URL"; api.md "Environment-specific sub-domains")
+ENVIRONMENTS = {
+    "sod": "https://sod.superoffice.com",
+    "qaonline": "https://qaonline.superoffice.com",
+    "online": "https://online.superoffice.com",
+}
+# Older names still met in scripts and older pages: accepted, with a note naming the current one.
+ALIASES = {"stage": "qaonline"}
 ENV_STATE_URL = "LEADCONF_SUPEROFFICE_STATE_URL"
+ENV_LOGIN_URL = "LEADCONF_SUPEROFFICE_LOGIN_URL"
 ENV_ALLOW_HTTP = "LEADCONF_ALLOW_INSECURE_HTTP"
+_EXPECTED = "expected superoffice:online/CustNNNNN (or sod/, qaonline/) or superoffice:https://host/path"
+# A SuperOffice Online host of a known environment, numbered (API data) or not (authentication).
+_ONLINE_HOST = re.compile(r"^(?P<env>sod|qaonline|online)\d*\.superoffice\.com$", re.IGNORECASE)
 
 _ONLINE = re.compile(r"^(?P<env>[a-z]+)/(?P<cust>Cust\d+)/?$", re.IGNORECASE)
 _CUST = re.compile(r"^Cust\d+$", re.IGNORECASE)
@@ -35,7 +55,7 @@ RUNNING_STATES = ("Running", "OnlineMaintenance")
 @dataclass(frozen=True)
 class Target:
     kind: str  # "online" or "url"
-    env: str = ""  # online, sod, stage
+    env: str = ""  # online, sod, qaonline
     cust: str = ""  # Cust12345 (for a URL: its last path segment when it looks like one)
     url: str = ""  # the base URL of a "url" target, without a trailing slash
     root: str = ""  # where state, login and jwks live: https://{env}.superoffice.com, or the URL's origin
@@ -57,24 +77,61 @@ def parse_target(rest: str, environ=None) -> Target:
         return _parse_url(rest, environ)
     m = _ONLINE.match(rest)
     if not m:
-        raise TargetError(
-            f"target superoffice:{rest}: expected superoffice:online/CustNNNNN (or sod/, stage/) "
-            "or superoffice:https://host/path"
-        )
-    env = m.group("env").lower()
-    if env not in ENVIRONMENTS:
-        raise TargetError(f"target superoffice:{rest}: unknown environment {env!r} (online, sod or stage)")
+        raise TargetError(f"target superoffice:{rest}: {_EXPECTED}")
+    env = _environment(m.group("env").lower(), rest)
     cust = "Cust" + m.group("cust")[4:]
     custom = environ.get(ENV_STATE_URL, "").strip().rstrip("/")
     if custom:
-        _check_url(custom, ENV_STATE_URL, environ)
-    root = custom or f"https://{env}.superoffice.com"
+        check_url(custom, ENV_STATE_URL, environ)
+    root = custom or ENVIRONMENTS[env]
     return Target(kind="online", env=env, cust=cust, root=root, custom_root=bool(custom))
+
+
+def _environment(name: str, rest: str) -> str:
+    if name in ALIASES:
+        current = ALIASES[name]
+        log.warning("%s/ is an older name of SuperOffice's Stage environment; its documented name is %s/ "
+                    "(https://%s.superoffice.com): using superoffice:%s/...", name, current, current, current)
+        return current
+    if name not in ENVIRONMENTS:
+        known = ", ".join(ENVIRONMENTS)
+        raise TargetError(f"target superoffice:{rest}: unknown environment {name!r} ({known}; stage is an alias of qaonline)")
+    return name
+
+
+def login_root(target: Target, environ=None) -> str:
+    """Where every login request of the target goes (OAuth, system user, jwks, metadata).
+
+    LEADCONF_SUPEROFFICE_LOGIN_URL when set; an Online target's un-numbered environment host (or
+    LEADCONF_SUPEROFFICE_STATE_URL); for a URL on a SuperOffice host, the un-numbered host of its
+    environment ("DO NOT USE numbered sub-domains for authentication", api.md); else (onsite, the
+    emulator) the URL's origin.
+    """
+    environ = os.environ if environ is None else environ
+    custom = environ.get(ENV_LOGIN_URL, "").strip().rstrip("/")
+    if custom:
+        parts = check_url(custom, ENV_LOGIN_URL, environ)
+        if parts.query or parts.fragment:
+            raise TargetError(f"{ENV_LOGIN_URL}: a base URL takes no query or fragment")
+        return custom
+    if target.kind == "online":
+        return target.root
+    host = (urlsplit(target.url).hostname or "").lower()
+    m = _ONLINE_HOST.match(host)
+    if m:
+        return ENVIRONMENTS[m.group("env").lower()]
+    if host == "superoffice.com" or host.endswith(".superoffice.com"):
+        raise TargetError(
+            f"target {target.description}: cannot tell which SuperOffice environment {host} belongs to, so "
+            f"not where to log in (only sod, qaonline and online hosts sign in); use "
+            f"superoffice:online/{target.cust or 'CustNNNNN'} (or sod/, qaonline/) instead"
+        )
+    return target.root
 
 
 def _parse_url(rest: str, environ) -> Target:
     url = rest.rstrip("/")
-    parts = _check_url(url, f"target superoffice:{rest}", environ)
+    parts = check_url(url, f"target superoffice:{rest}", environ)
     if parts.query or parts.fragment:
         raise TargetError(f"target superoffice:{rest}: a base URL takes no query or fragment")
     last = parts.path.rstrip("/").rsplit("/", 1)[-1]
@@ -82,7 +139,8 @@ def _parse_url(rest: str, environ) -> Target:
     return Target(kind="url", url=url, cust=cust, root=f"{parts.scheme}://{parts.netloc}")
 
 
-def _check_url(url: str, what: str, environ):
+def check_url(url: str, what: str, environ):
+    """The parts of an http(s) URL that may carry credentials: https, or http to a loopback host."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetError(f"{what}: not an http(s) URL")
