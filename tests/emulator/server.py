@@ -10,8 +10,9 @@
         emu.relocate("sod3")  the tenant moves: its old host path answers 421, api/state the new one
         emu.reset(document) a fresh state (faults and the request log cleared too)
 
-Paths served: /[host/]CustNNNNN/api/v1/..., /api/state/CustNNNNN, /Login/api/PartnerSystemUser/
-Authenticate, /login/.well-known/jwks, /login/common/oauth/authorize and /tokens.
+Paths served: /[host/]CustNNNNN/api/v1/..., /api/state/CustNNNNN, and the login services of
+login.py (/Login/api/PartnerSystemUser/Authenticate, /login/.well-known/jwks and
+openid-configuration, /login/common/oauth/authorize, /tokens and /revoke).
 """
 
 from __future__ import annotations
@@ -230,20 +231,9 @@ class Emulator:
             low = path.lower()
             if low.startswith("/api/state/"):
                 return _json(200, self._tenant_state(path.rsplit("/", 1)[-1]))
-            if low == "/login/api/partnersystemuser/authenticate" and method == "POST":
-                answer = self.login.authenticate_system_user(_parse_json(raw), self.tenant, self.root_url)
-                return _json(200, answer)
-            if low == "/login/.well-known/jwks":
-                return _json(200, self.login.jwks())
-            if low == "/login/common/oauth/authorize":
-                status, where = self.login.authorize(query)
-                if status == 302:
-                    return 302, {"Location": where}, b""
-                return _json(status, {"error": "invalid_request", "error_description": where})
-            if low == "/login/common/oauth/tokens" and method == "POST":
-                form = dict(parse_qsl(raw.decode("utf-8", "replace")))
-                status, answer = self.login.tokens(form, self.tenant, self.root_url, self.base_url)
-                return _json(status, answer)
+            answer = self.login.route(method, path, query, raw, self.root_url, self.tenant, self.base_url)
+            if answer is not None:  # the login services (login.py)
+                return answer
             m = _TENANT_PATH.match(path)
             if not m or m.group("cust").lower() != self.tenant.lower():
                 raise ApiError(404, f"No tenant at {path}", "NotFound")

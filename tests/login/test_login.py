@@ -16,7 +16,9 @@ import pytest
 
 from leadconf.errors import AuthError, TargetError
 from tests.emulator import DEFAULT_CLIENT
+from tests.emulator.login import NATIVE_REDIRECT
 from tests.helpers import EXAMPLES, ROOT, run_cli
+from tests.login.conftest import Browser
 
 LEAD_MGMT = os.path.join(EXAMPLES, "lead-management.yaml")
 TOKENS = "/login/common/oauth/tokens"
@@ -69,11 +71,15 @@ def test_login_then_plan_with_no_credentials_in_the_environment(emu, browser, cr
                            "(readable by you only).")
     assert "Opening the browser" in err
 
-    # the authorize request: PKCE S256, state, the loopback redirect, the tenant hint
+    # the authorize request: PKCE S256, state, nonce, form_post, the tenant hint, and the loopback
+    # redirect exactly as the Native app template allows it (no path, a port of 4 to 10 digits)
     query = parse_qs(urlsplit(browser.opened[0]).query)
     assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) == 43
     assert len(query["state"][0]) >= 32 and query["scope"] == ["openid"] and query["response_type"] == ["code"]
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/callback", query["redirect_uri"][0])
+    assert len(query["nonce"][0]) >= 32 and query["response_mode"] == ["form_post"]
+    redirect_uri = query["redirect_uri"][0]
+    assert re.fullmatch(NATIVE_REDIRECT, redirect_uri) and re.fullmatch(r"http://127\.0\.0\.1:\d+", redirect_uri)
+    assert browser.callbacks == [("POST", redirect_uri)]  # the form_post answer, on /
     assert query["acr_values"] == ["tenant:Cust12345"]
 
     # the refresh token, in a file readable by the user alone, in a folder only the user can enter
@@ -97,8 +103,6 @@ def test_login_then_plan_with_no_credentials_in_the_environment(emu, browser, cr
 
 def test_no_browser_prints_the_url_to_stderr(emu, cred_file, tmp_path):
     """The real command in a subprocess: --no-browser prints the URL; a 'user' opens it."""
-    import httpx
-
     env = {k: v for k, v in os.environ.items()}
     proc = subprocess.Popen([sys.executable, "-m", "leadconf", "-v", "login", "--no-browser", "--target", emu.target,
                              "--timeout", "30"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
@@ -111,8 +115,10 @@ def test_no_browser_prints_the_url_to_stderr(emu, cred_file, tmp_path):
             if found:
                 break
         assert found, "".join(shown)
-        page = httpx.get(found.group(1), follow_redirects=True, timeout=10)
-        assert page.status_code == 200
+        user = Browser()  # follows the form_post page to the listener, as a browser does
+        user(found.group(1))
+        user.join()
+        assert not user.errors and user.pages[-1].status_code == 200
         out, rest = proc.communicate(timeout=30)
     finally:
         proc.kill()
@@ -144,7 +150,7 @@ def test_fixed_port(emu, browser, cred_file):
         port = s.getsockname()[1]
     code, _, err = _login(emu, "--port", str(port))
     assert code == 0, err
-    assert parse_qs(urlsplit(browser.opened[0]).query)["redirect_uri"] == [f"http://127.0.0.1:{port}/callback"]
+    assert parse_qs(urlsplit(browser.opened[0]).query)["redirect_uri"] == [f"http://127.0.0.1:{port}"]
 
 
 def test_port_in_use(emu, browser, cred_file):
@@ -160,7 +166,7 @@ def test_port_in_use(emu, browser, cred_file):
 
 
 def test_wrong_state_is_refused(emu, browser, cred_file):
-    browser.tweak_callback = lambda location: _replace_query(location, state="forged-state-0123456789")
+    browser.tweak_callback = lambda fields: {**fields, "state": "forged-state-0123456789"}
     code, out, err = _login(emu)
     assert code == 1
     assert "state does not match" in err and "leadconf login" in err
@@ -171,12 +177,7 @@ def test_wrong_state_is_refused(emu, browser, cred_file):
 
 
 def test_missing_state_is_refused(emu, browser, cred_file):
-    def drop_state(location):
-        parts = urlsplit(location)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items() if k != "state"}
-        return urlunsplit(parts._replace(query=urlencode(query)))
-
-    browser.tweak_callback = drop_state
+    browser.tweak_callback = lambda fields: {k: v for k, v in fields.items() if k != "state"}
     code, _, err = _login(emu)
     assert code == 1 and "state does not match" in err and not cred_file.exists()
 
@@ -194,13 +195,8 @@ def test_pkce_mismatch_is_refused(emu, browser, cred_file):
 
 def test_the_login_service_says_no(emu, browser, cred_file):
     """The user clicks "deny": the redirect carries error=access_denied (with the right state)."""
-    def deny(location):
-        state = parse_qs(urlsplit(location).query)["state"][0]
-        parts = urlsplit(location)
-        return urlunsplit(parts._replace(query=urlencode({"error": "access_denied", "state": state,
-                                                          "error_description": "The user said no"})))
-
-    browser.tweak_callback = deny
+    browser.tweak_callback = lambda fields: {"error": "access_denied", "state": fields["state"],
+                                             "error_description": "The user said no"}
     code, _, err = _login(emu)
     assert code == 1 and "refused the sign-in: access_denied (The user said no)" in err
     assert not cred_file.exists()
@@ -209,7 +205,7 @@ def test_the_login_service_says_no(emu, browser, cred_file):
 def test_timeout_is_a_clear_error(emu, cred_file):
     code, _, err = run_cli("login", "--target", emu.target, "--no-browser", "--timeout", "1")
     assert code == 1
-    assert re.search(r"no sign-in within 1 s: the browser never came back to http://127\.0\.0\.1:\d+/callback", err)
+    assert re.search(r"no sign-in within 1 s: the browser never came back to http://127\.0\.0\.1:\d+\. ", err)
     assert "--timeout" in err and not cred_file.exists()
 
 
@@ -268,7 +264,7 @@ def test_logout_removes_the_saved_login(emu, browser, cred_file, monkeypatch):
     monkeypatch.delenv("SUPEROFFICE_CLIENT_ID")
     code, out, err = run_cli("-v", "logout", "--target", emu.target)
     assert code == 0, err
-    assert out.strip() == f"Logged out of {emu.target}: the saved login was removed from {cred_file}."
+    assert out.strip() == f"Logged out of {emu.target}: the refresh token was revoked and removed from {cred_file}."
     assert _saved(cred_file) == {}
     assert stat.S_IMODE(cred_file.stat().st_mode) == 0o600
     code, out, _ = run_cli("logout", "--target", emu.target)
@@ -436,7 +432,8 @@ def test_keyring_is_used_when_usable(emu, browser, cred_file, memory_keyring, mo
     code, plan_out, plan_err = _plan(emu)
     assert code == 0, plan_err
     code, lo_out, _ = run_cli("logout", "--target", emu.target)
-    assert code == 0 and lo_out.strip() == f"Logged out of {emu.target}: the saved login was removed from the system keyring."
+    assert code == 0 and lo_out.strip() == (f"Logged out of {emu.target}: the refresh token was revoked and removed "
+                                            "from the system keyring.")
     assert memory_keyring.items == {}
     _assert_clean(out + err + plan_out + plan_err, _secrets(emu, browser))
 
@@ -495,11 +492,14 @@ def test_null_keyring_backend_means_the_file(emu, browser, cred_file, monkeypatc
 
 
 def test_login_root():
-    from leadconf.backends.superoffice.oauth import login_root
-    from leadconf.backends.superoffice.target import parse_target
+    from leadconf.backends.superoffice.target import login_root, parse_target
 
     assert login_root(parse_target("online/Cust1", {}), {}) == "https://online.superoffice.com"
     assert login_root(parse_target("sod/Cust1", {}), {}) == "https://sod.superoffice.com"
+    assert login_root(parse_target("qaonline/Cust1", {}), {}) == "https://qaonline.superoffice.com"
+    assert login_root(parse_target("https://qaonline3.superoffice.com/Cust1", {}), {}) == "https://qaonline.superoffice.com"
+    with pytest.raises(TargetError, match="cannot tell which SuperOffice environment app.superoffice.com"):
+        login_root(parse_target("https://app.superoffice.com/Cust1", {}), {})
     # numbered hosts serve data only; authentication is at the root sub-domain
     assert login_root(parse_target("https://sod2.superoffice.com/Cust1", {}), {}) == "https://sod.superoffice.com"
     assert login_root(parse_target("https://online10.superoffice.com/Cust1", {}), {}) == "https://online.superoffice.com"

@@ -156,17 +156,17 @@ def test_oauth_authorization_code_with_pkce(so):
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     with httpx.Client() as client:
         answer = client.get(f"{so.root_url}/login/common/oauth/authorize", params={
-            "client_id": DEFAULT_CLIENT[0], "redirect_uri": "http://127.0.0.1:9/callback", "response_type": "code",
+            "client_id": DEFAULT_CLIENT[0], "redirect_uri": "http://127.0.0.1:9999", "response_type": "code",
             "state": "xyz", "scope": "openid", "code_challenge": challenge, "code_challenge_method": "S256"})
         assert answer.status_code == 302
         query = parse_qs(urlsplit(answer.headers["location"]).query)
         assert query["state"] == ["xyz"]
         form = {"grant_type": "authorization_code", "client_id": DEFAULT_CLIENT[0], "code": query["code"][0],
-                "redirect_uri": "http://127.0.0.1:9/callback", "code_verifier": "wrong"}
+                "redirect_uri": "http://127.0.0.1:9999", "code_verifier": "wrong"}
         assert client.post(f"{so.root_url}/login/common/oauth/tokens", data=form).status_code == 400
         # a code is single-use even after a failed exchange: start again
         answer = client.get(f"{so.root_url}/login/common/oauth/authorize", params={
-            "client_id": DEFAULT_CLIENT[0], "redirect_uri": "http://127.0.0.1:9/callback", "response_type": "code",
+            "client_id": DEFAULT_CLIENT[0], "redirect_uri": "http://127.0.0.1:9999", "response_type": "code",
             "code_challenge": challenge, "code_challenge_method": "S256"})
         form["code"] = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
         form["code_verifier"] = verifier

@@ -80,7 +80,8 @@ def test_discovery_only_trusts_superoffice_hosts():
 @pytest.mark.parametrize("rest, kind, description, root", [
     ("online/Cust12345", "online", "superoffice:online/Cust12345", "https://online.superoffice.com"),
     ("sod/cust26759", "online", "superoffice:sod/Cust26759", "https://sod.superoffice.com"),
-    ("stage/Cust1/", "online", "superoffice:stage/Cust1", "https://stage.superoffice.com"),
+    ("qaonline/Cust1/", "online", "superoffice:qaonline/Cust1", "https://qaonline.superoffice.com"),
+    ("stage/Cust1/", "online", "superoffice:qaonline/Cust1", "https://qaonline.superoffice.com"),  # an alias
     ("https://crm.example.com/SuperOffice/", "url", "superoffice:https://crm.example.com/SuperOffice", "https://crm.example.com"),
     ("http://127.0.0.1:8080/Cust12345", "url", "superoffice:http://127.0.0.1:8080/Cust12345", "http://127.0.0.1:8080"),
 ])
