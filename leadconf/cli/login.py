@@ -121,6 +121,8 @@ def login(target, configs, client_id, no_browser, port, response_mode, timeout):
 
     parsed = _resolve(target, configs)
     name = oauth.store_key(parsed)
+    if parsed.note:
+        echo_err(parsed.note)
     result = oauth.login(
         parsed,
         _client_id(client_id),
@@ -154,6 +156,8 @@ def logout(target, configs):
     from leadconf.errors import AuthError
 
     parsed = _resolve(target, configs)
+    if parsed.note:
+        echo_err(parsed.note)
     result = oauth.logout(parsed)
     places = " and ".join(result.removed)
     if not result.removed:

@@ -9,6 +9,7 @@ httpx and tenacity are imported only when a target is opened, so `leadconf --hel
 
 from __future__ import annotations
 
+import logging
 import os
 
 __all__ = ["open_superoffice"]
@@ -52,6 +53,8 @@ def open_superoffice(
 
     environ = os.environ if environ is None else environ
     target = parse_target(rest, environ)
+    if target.note:  # stage/ -> qaonline/: the CLI shows warnings (the last-resort handler without -v)
+        logging.getLogger("leadconf.superoffice").warning("%s", target.note)
     credentials = credentials_from_env(environ, target, token_provider)
     client = client_mod.ApiClient(
         target,

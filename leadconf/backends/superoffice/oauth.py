@@ -94,6 +94,8 @@ def discover(http: LoginHttp, root: str, environ) -> Metadata:
         value = doc.get(name)
         if not value and not required:
             return ""
+        if not value:
+            raise TargetError(f"{url}: the metadata has no {name}")
         if not isinstance(value, str) or not same_origin(value, root):
             raise TargetError(f"{url}: {name} {str(value)[:100]!r} is not on {root}: refusing to send tokens there")
         check_url(value, f"{url}: {name}", environ)

@@ -18,7 +18,6 @@ replaces the login root alone, for any target.
 from __future__ import annotations
 
 import ipaddress
-import logging
 import os
 import re
 import threading
@@ -27,8 +26,6 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from leadconf.errors import TargetError
-
-log = logging.getLogger("leadconf.superoffice")
 
 # environment name -> its documented root (app-envir.md "Base URL"; api.md "Environment-specific sub-domains")
 ENVIRONMENTS = {
@@ -60,6 +57,7 @@ class Target:
     url: str = ""  # the base URL of a "url" target, without a trailing slash
     root: str = ""  # where state, login and jwks live: https://{env}.superoffice.com, or the URL's origin
     custom_root: bool = False  # root came from LEADCONF_SUPEROFFICE_STATE_URL
+    note: str = ""  # for the user: the target was given by an older name (stage/)
 
     @property
     def description(self) -> str:
@@ -78,25 +76,25 @@ def parse_target(rest: str, environ=None) -> Target:
     m = _ONLINE.match(rest)
     if not m:
         raise TargetError(f"target superoffice:{rest}: {_EXPECTED}")
-    env = _environment(m.group("env").lower(), rest)
+    env, note = _environment(m.group("env").lower(), rest)
     cust = "Cust" + m.group("cust")[4:]
     custom = environ.get(ENV_STATE_URL, "").strip().rstrip("/")
     if custom:
         check_url(custom, ENV_STATE_URL, environ)
     root = custom or ENVIRONMENTS[env]
-    return Target(kind="online", env=env, cust=cust, root=root, custom_root=bool(custom))
+    return Target(kind="online", env=env, cust=cust, root=root, custom_root=bool(custom), note=note)
 
 
-def _environment(name: str, rest: str) -> str:
+def _environment(name: str, rest: str) -> tuple[str, str]:
+    """(the documented environment name, a note when `name` is an older alias of it)."""
     if name in ALIASES:
         current = ALIASES[name]
-        log.warning("%s/ is an older name of SuperOffice's Stage environment; its documented name is %s/ "
-                    "(https://%s.superoffice.com): using superoffice:%s/...", name, current, current, current)
-        return current
+        return current, (f"note: {name}/ is an older name of SuperOffice's Stage environment; its documented name "
+                         f"is {current}/ (https://{current}.superoffice.com): using superoffice:{current}/...")
     if name not in ENVIRONMENTS:
         known = ", ".join(ENVIRONMENTS)
         raise TargetError(f"target superoffice:{rest}: unknown environment {name!r} ({known}; stage is an alias of qaonline)")
-    return name
+    return name, ""
 
 
 def login_root(target: Target, environ=None) -> str:
