@@ -59,7 +59,7 @@ def _refresh_works(emu, token: str, client_id: str = DEFAULT_CLIENT[0]) -> bool:
 
 
 def test_the_native_template_rule_accepts_the_redirect_and_form_post_is_answered(emu, browser, cred_file):
-    code, out, err = _login(emu)
+    code, _, err = _login(emu)
     assert code == 0, err
     redirect_uri = parse_qs(urlsplit(browser.opened[0]).query)["redirect_uri"][0]
     assert re.fullmatch(NATIVE_REDIRECT, redirect_uri)
@@ -177,7 +177,7 @@ def test_an_id_token_that_does_not_verify_saves_nothing(emu, browser, cred_file,
 
 def test_an_id_token_without_ctx_is_refused_naming_the_tenant(emu, browser, cred_file):
     emu.login.id_token_claims = {CTX_CLAIM: None}
-    code, out, err = _login(emu)
+    code, _, err = _login(emu)
     assert code == 1
     assert "names no tenant (no ctx claim)" in err and "Cust12345" in err and emu.target in err
     assert not cred_file.exists()
@@ -185,7 +185,7 @@ def test_an_id_token_without_ctx_is_refused_naming_the_tenant(emu, browser, cred
 
 def test_an_id_token_of_another_tenant_is_refused(emu, browser, cred_file):
     emu.login.id_token_claims = {CTX_CLAIM: "Cust99999"}
-    code, out, err = _login(emu)
+    code, _, err = _login(emu)
     assert code == 1
     assert f"you signed in to tenant Cust99999, but the target is {emu.target} (tenant Cust12345)" in err
     assert not cred_file.exists()
@@ -298,7 +298,7 @@ def test_stage_is_an_alias_of_qaonline_with_a_note(emu, browser, cred_file, monk
 def test_stage_alias_in_a_plan_is_noted(emu, browser, cred_file, monkeypatch, caplog):
     monkeypatch.setenv("LEADCONF_SUPEROFFICE_STATE_URL", emu.root_url)
     assert _login(emu, target="superoffice:qaonline/Cust12345")[0] == 0
-    code, out, err = run_cli("plan", "-c", "examples/lead-management.yaml", "--target", "superoffice:stage/Cust12345")
+    code, _, err = run_cli("plan", "-c", "examples/lead-management.yaml", "--target", "superoffice:stage/Cust12345")
     assert code == 0, err  # the same tenant, the same saved login
     notes = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("stage/ is an older name" in n for n in notes)
@@ -313,7 +313,7 @@ def test_stage_alias_note_without_verbose_in_a_real_process(tmp_path):
 
     proc = subprocess.run([sys.executable, "-m", "leadconf", "plan", "-c", "examples/lead-management.yaml",
                            "--target", "superoffice:stage/Cust1"], capture_output=True, text=True, cwd=ROOT,
-                          env={"PATH": "", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "LEADCONF_KEYRING": "0"})
+                          check=False, env={"PATH": "", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "LEADCONF_KEYRING": "0"})
     assert proc.returncode == 1
     assert "note: stage/ is an older name" in proc.stderr  # then: no credentials
     assert "no SuperOffice credentials" in proc.stderr and "superoffice:qaonline/Cust1" in proc.stderr

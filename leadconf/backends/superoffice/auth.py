@@ -28,7 +28,11 @@ import base64
 from datetime import datetime, timezone
 
 from leadconf.backends.superoffice import redact, tokens
-from leadconf.backends.superoffice.credentials import Credentials, RenewingCredentials, StaticCredentials
+from leadconf.backends.superoffice.credentials import (
+    Credentials,
+    RenewingCredentials,
+    StaticCredentials,
+)
 from leadconf.backends.superoffice.oauth import saved_login_credentials
 from leadconf.backends.superoffice.target import Target, login_root
 from leadconf.errors import AuthError, TargetError

@@ -83,11 +83,11 @@ def _keyring(environ):
     try:
         import keyring
         from keyring.backends import fail, null
-    except Exception:  # not installed, or a broken install: the file store still works
+    except Exception:  # noqa: BLE001 - not installed, or a broken install: the file store still works
         return None
     try:
         backend = keyring.get_keyring()
-    except Exception:
+    except Exception:  # noqa: BLE001 - keyring backends raise anything
         return None
     if isinstance(backend, (fail.Keyring, null.Keyring)):
         return None
@@ -174,7 +174,7 @@ def load(key: str, environ=None) -> tuple[SavedLogin, str] | None:
     if kr is not None:
         try:
             value = kr.get_password(SERVICE, key)
-        except Exception as exc:  # a locked or broken keyring: the file may still have it
+        except Exception as exc:  # noqa: BLE001 - a locked or broken keyring: the file may still have it
             problem, value = exc, None
         if value:
             redact.register(value)
@@ -208,7 +208,7 @@ def save(key: str, login: SavedLogin, environ=None, where: str | None = None) ->
     if kr is not None:
         try:
             kr.set_password(SERVICE, key, value)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - keyring backends raise anything
             if where == KEYRING_NAME:
                 raise TargetError(f"cannot write {KEYRING_NAME} ({type(exc).__name__})") from None
             kr = None  # fall back to the file
@@ -251,7 +251,7 @@ def delete(key: str, environ=None) -> list[str]:
                 removed.append(KEYRING_NAME)
         except PasswordDeleteError:
             pass
-        except Exception as exc:  # a locked or broken keyring: still clean the file, then say so
+        except Exception as exc:  # noqa: BLE001 - a locked or broken keyring: still clean the file, then say so
             problem = exc
     if _delete_from_file(key, environ):
         removed.append(file_path(environ))

@@ -18,8 +18,9 @@ import os
 import socketserver
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Callable
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 from leadconf.backends.superoffice import redact
@@ -188,7 +189,7 @@ class CallbackListener:
     def close(self) -> None:
         self._server.server_close()
 
-    def __enter__(self) -> CallbackListener:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -32,12 +32,17 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from leadconf.backends.superoffice import credstore, redact, tokens
-from leadconf.backends.superoffice.credentials import Credentials, LoginHttp, RenewingCredentials
+from leadconf.backends.superoffice.credentials import (
+    Credentials,
+    LoginHttp,
+    RenewingCredentials,
+)
 from leadconf.backends.superoffice.loopback import CallbackListener
 from leadconf.backends.superoffice.target import Target, check_url, login_root
 from leadconf.errors import AuthError, LeadconfError, RemoteError, TargetError
@@ -235,7 +240,7 @@ def _show(url: str, open_browser, on_url) -> None:
     if open_browser is not None:
         try:
             opened = bool(open_browser(url))
-        except Exception:  # no browser here: the URL is shown instead
+        except Exception:  # noqa: BLE001 - no browser here: the URL is shown instead
             opened = False
     if on_url is not None:
         on_url(url, opened)

@@ -185,6 +185,7 @@ class Locator:
         with self._lock:
             if self._base is None or self._clock() >= self._deadline:
                 self._discover()
+            assert self._base is not None  # set by _discover, or it raised
             return self._base
 
     def invalidate(self) -> bool:
