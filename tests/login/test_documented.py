@@ -164,6 +164,7 @@ def test_the_listener_answers_only_the_sign_in(emu):
     ({"nonce": "replayed-nonce"}, "its nonce is not the one this login sent"),
     ({"nonce": None}, "its nonce is not the one this login sent"),
     ({"aud": None}, "it has no 'aud' claim"),
+    ({"sub": None}, "it has no 'sub' claim"),
 ])
 def test_an_id_token_that_does_not_verify_saves_nothing(emu, browser, cred_file, claims, message):
     emu.login.id_token_claims = claims

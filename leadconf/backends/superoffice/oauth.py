@@ -279,7 +279,8 @@ def _verify_id_token(http: LoginHttp, meta: Metadata, answer: dict, request: _Re
     """The tenant the verified id_token names; AuthError (nothing saved) otherwise."""
     jwks = http.get_json(meta.jwks_uri, what="the login service's signing keys")
     claims = tokens.verify(answer.get("id_token"), jwks, issuer=meta.issuer, audience=request.client_id,
-                           what="the id_token of this sign-in", where=meta.jwks_uri, nonce=request.nonce)
+                           what="the id_token of this sign-in", where=meta.jwks_uri, nonce=request.nonce,
+                           require=("exp", "iss", "aud", "sub"))
     return tokens.check_tenant(claims, target.cust, "the id_token of this sign-in", store_key(target))
 
 

@@ -49,7 +49,7 @@ def unverified_claims(token: str) -> dict:
 
 
 def verify(token: Any, jwks: Any, *, issuer: str, audience: str, what: str, where: str,
-           nonce: str | None = None) -> dict:
+           nonce: str | None = None, require: tuple[str, ...] = ("exp", "iss", "aud")) -> dict:
     """The token's claims once its signature, issuer, audience, expiry (and nonce) check out;
     AuthError naming what failed otherwise. `where`: the jwks URL, for the message."""
     jwt = _jwt()
@@ -59,7 +59,7 @@ def verify(token: Any, jwks: Any, *, issuer: str, audience: str, what: str, wher
     key = _signing_key(jwt, token, jwks, what, where)
     try:
         claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=audience, issuer=issuer,
-                            leeway=LEEWAY, options={"require": ["exp", "iss", "aud"]})
+                            leeway=LEEWAY, options={"require": list(require)})
     except jwt.PyJWTError as exc:
         raise AuthError(f"{what} did not verify ({_why(jwt, exc, issuer, audience)}): nothing was trusted") from None
     if nonce is not None and claims.get("nonce") != nonce:
