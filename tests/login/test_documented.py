@@ -98,8 +98,10 @@ def test_the_exact_form_of_a_confidential_app(emu, browser, cred_file, monkeypat
     emu.login.oauth_clients["web-app-1"] = OAuthClient("web-secret-77c1", native=False, redirect_patterns=[],
                                                        redirect_uris=[f"http://127.0.0.1:{port}"])
     monkeypatch.setenv("SUPEROFFICE_CLIENT_ID", "web-app-1")
-    other = _free_port() if port != 65535 else 1024
-    code, _, err = _login(emu, "--port", str(other if other != port else port + 1), timeout="2")
+    other = _free_port()
+    while other == port:
+        other = _free_port()
+    code, _, err = _login(emu, "--port", str(other), timeout="2")
     assert code == 1 and "never came back" in err  # another port: refused at the login page
     browser.join()
     assert browser.pages[-1].status_code == 400
