@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 from leadconf.backends.superoffice import redact
@@ -189,7 +188,7 @@ class CallbackListener:
     def close(self) -> None:
         self._server.server_close()
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> CallbackListener:
         return self
 
     def __exit__(self, *exc) -> None:
