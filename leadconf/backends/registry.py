@@ -1,7 +1,7 @@
 """Target strings -> backends.
 
     snapshot:PATH                       a snapshot file (the embedded default)
-    superoffice:online/Cust12345        SuperOffice Online (also sod/..., stage/...)
+    superoffice:online/Cust12345        SuperOffice Online (also sod/..., qaonline/...; stage/... is an alias of qaonline)
     superoffice:https://host/app        an onsite install or any base URL (API at URL/api/v1)
 """
 
