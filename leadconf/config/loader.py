@@ -148,16 +148,44 @@ class _FileProblem(Exception):
 
 
 # -- ${VARIABLES} ---------------------------------------------------------------------------------
+# Only variables the user opted in are read (as Terraform reads only TF_VAR_*): a config comes from
+# a pull request, and a reference such as ${SUPEROFFICE_TICKET} would otherwise copy a credential
+# into the plan, the PR comment and the tenant.
 
+VAR_PREFIX = "LEADCONF_VAR_"
 _REF = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)(?P<close>\})?")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Variables that hold credentials: a value equal to one of theirs is refused even under the prefix.
+_SECRET_VARIABLE = re.compile(r"SUPEROFFICE_.*|LEADCONF_PLAN_KEY|LEADCONF_GITLAB_TOKEN|.*(TOKEN|SECRET|PASSWORD|TICKET|KEY).*")
 
 
 class _EnvProblem(Exception):
     pass
 
 
-def _expand_string(value: str, env: Mapping[str, str]) -> str:
+def _secret_values(env: Mapping[str, str]) -> frozenset[str]:
+    return frozenset(v for k, v in env.items()
+                     if v and len(v) >= 4 and not k.startswith(VAR_PREFIX) and _SECRET_VARIABLE.fullmatch(k))
+
+
+def _lookup(name: str, sep: str, default: str, env: Mapping[str, str], secrets: frozenset[str]) -> str:
+    if not name.startswith(VAR_PREFIX) or name == VAR_PREFIX:
+        raise _EnvProblem(
+            f"${{{name}}} is not substituted: only variables named {VAR_PREFIX}* are, so that a config "
+            f"cannot read credentials such as SUPEROFFICE_TICKET. Set {VAR_PREFIX}{name} and write "
+            f"${{{VAR_PREFIX}{name}}} (or $${{ for a literal ${{)")
+    got = env.get(name)
+    if got is None or (sep and got == ""):
+        if sep:
+            return default
+        raise _EnvProblem(f"environment variable {name} is not set (give a default with ${{{name}:-value}})")
+    if got in secrets:
+        raise _EnvProblem(f"environment variable {name} holds the value of a credential variable; "
+                          "leadconf does not copy credentials into a config")
+    return got
+
+
+def _expand_string(value: str, env: Mapping[str, str], secrets: frozenset[str] = frozenset()) -> str:
     def replace(match: re.Match) -> str:
         if match.group() == "$${":
             return "${"
@@ -167,14 +195,9 @@ def _expand_string(value: str, env: Mapping[str, str]) -> str:
         name, sep, default = body.partition(":-")
         if not _VAR_NAME.fullmatch(name) or "${" in default:
             raise _EnvProblem(
-                f"'${{{body}}}' is not a variable reference: write ${{NAME}} or ${{NAME:-default}} "
-                "(no nesting), or $${ for a literal ${")
-        got = env.get(name)
-        if got is None or (sep and got == ""):
-            if sep:
-                return default
-            raise _EnvProblem(f"environment variable {name} is not set (give a default with ${{{name}:-value}})")
-        return got
+                f"'${{{body}}}' is not a variable reference: write ${{{VAR_PREFIX}NAME}} or "
+                f"${{{VAR_PREFIX}NAME:-default}} (no nesting), or $${{ for a literal ${{")
+        return _lookup(name, sep, default, env, secrets)
 
     return _REF.sub(replace, value)
 
@@ -182,6 +205,7 @@ def _expand_string(value: str, env: Mapping[str, str]) -> str:
 def _substitute(data: dict, env: Mapping[str, str]) -> list[tuple[tuple, str]]:
     """Expand ${VARS} in every string value (never in keys), in place. Returns (path, problem)s."""
     problems: list[tuple[tuple, str]] = []
+    secrets = _secret_values(env)
     done: set[int] = set()  # aliased containers are shared: expand each once ($${ must unescape once)
     stack: list[tuple[Any, tuple]] = [(data, ())]
     while stack:
@@ -194,7 +218,7 @@ def _substitute(data: dict, env: Mapping[str, str]) -> list[tuple[tuple, str]]:
             if isinstance(value, str):
                 if "$" in value:
                     try:
-                        container[key] = _expand_string(value, env)
+                        container[key] = _expand_string(value, env, secrets)
                     except _EnvProblem as exc:
                         problems.append((path + (key,), str(exc)))
             elif isinstance(value, (dict, list)):

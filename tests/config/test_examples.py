@@ -116,7 +116,7 @@ def test_every_key_example_uses_every_key():
 def test_every_key_default_target_comes_from_the_environment():
     path = os.path.join(EXAMPLES, "every-key.yaml")
     assert load_config([path], env={}).config.target == "snapshot:examples/tenants/existing-customer.json"
-    assert load_config([path], env={"LEADCONF_EXAMPLE_TARGET": "snapshot:x.json"}).config.target == "snapshot:x.json"
+    assert load_config([path], env={"LEADCONF_VAR_EXAMPLE_TARGET": "snapshot:x.json"}).config.target == "snapshot:x.json"
 
 
 @pytest.mark.parametrize("example, tenant", [

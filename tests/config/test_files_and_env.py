@@ -48,15 +48,15 @@ def _statuses(write, value, env):
 
 
 @pytest.mark.parametrize("value, env, expected", [
-    ("${TEAM}", {"TEAM": "Sales"}, "Sales"),
-    ("'Team ${TEAM} of ${SITE}'", {"TEAM": "Sales", "SITE": "Oslo"}, "Team Sales of Oslo"),
-    ("${TEAM:-Marketing}", {}, "Marketing"),
-    ("${TEAM:-Marketing}", {"TEAM": ""}, "Marketing"),  # :- also replaces an empty value (as in sh)
-    ("${TEAM}", {"TEAM": ""}, ""),
-    ("${TEAM:-}", {}, ""),
-    ("'costs $${PRICE} or $$5'", {"PRICE": "no"}, "costs ${PRICE} or $$5"),
-    ("'$$${TEAM}'", {"TEAM": "x"}, "$${TEAM}"),  # "$" then the escape "$${"
-    ("${TEAM}", {"TEAM": "${OTHER}"}, "${OTHER}"),  # substituted values are not expanded again
+    ("${LEADCONF_VAR_TEAM}", {"LEADCONF_VAR_TEAM": "Sales"}, "Sales"),
+    ("'Team ${LEADCONF_VAR_TEAM} of ${LEADCONF_VAR_SITE}'", {"LEADCONF_VAR_TEAM": "Sales", "LEADCONF_VAR_SITE": "Oslo"}, "Team Sales of Oslo"),
+    ("${LEADCONF_VAR_TEAM:-Marketing}", {}, "Marketing"),
+    ("${LEADCONF_VAR_TEAM:-Marketing}", {"LEADCONF_VAR_TEAM": ""}, "Marketing"),  # :- also replaces an empty value (as in sh)
+    ("${LEADCONF_VAR_TEAM}", {"LEADCONF_VAR_TEAM": ""}, ""),
+    ("${LEADCONF_VAR_TEAM:-}", {}, ""),
+    ("'costs $${LEADCONF_VAR_PRICE} or $$5'", {"LEADCONF_VAR_PRICE": "no"}, "costs ${LEADCONF_VAR_PRICE} or $$5"),
+    ("'$$${LEADCONF_VAR_TEAM}'", {"LEADCONF_VAR_TEAM": "x"}, "$${LEADCONF_VAR_TEAM}"),  # "$" then the escape "$${"
+    ("${LEADCONF_VAR_TEAM}", {"LEADCONF_VAR_TEAM": "${LEADCONF_VAR_OTHER}"}, "${LEADCONF_VAR_OTHER}"),  # substituted values are not expanded again
 ])
 def test_substitution(write, value, env, expected):
     assert _statuses(write, value, env) == expected
@@ -68,12 +68,12 @@ def test_unset_variable_is_an_error_at_the_value(write):
         lead_statuses:
           items:
             - name: Open
-              description: ${NOT_SET}
-            - name: ${ALSO_NOT_SET}
+              description: ${LEADCONF_VAR_NOT_SET}
+            - name: ${LEADCONF_VAR_ALSO_NOT_SET}
         """)
     diags = errors_of(path)
     assert located(diags) == [("c.yaml", 5, 20, "LC009"), ("c.yaml", 6, 13, "LC009")]
-    assert "environment variable NOT_SET is not set" in diags[0].message
+    assert "environment variable LEADCONF_VAR_NOT_SET is not set" in diags[0].message
 
 
 @pytest.mark.parametrize("value", ["'${OPEN'", "'${1ABC}'", "'${A:-${B}}'", "'${A-x}'", "'${}'"])
@@ -83,15 +83,15 @@ def test_malformed_reference(write, value):
 
 
 def test_keys_are_not_substituted(write):
-    path = write("c.yaml", "version: 1\n${SECTION}: {}\n")
-    diags = errors_of(path, env={"SECTION": "marketing"})
+    path = write("c.yaml", "version: 1\n${LEADCONF_VAR_SECTION}: {}\n")
+    diags = errors_of(path, env={"LEADCONF_VAR_SECTION": "marketing"})
     assert located(diags) == [("c.yaml", 2, 1, "LC010")]
-    assert "unknown key '${SECTION}'" in diags[0].message
+    assert "unknown key '${LEADCONF_VAR_SECTION}'" in diags[0].message
 
 
 def test_substitution_gives_strings_only(write):
-    path = write("c.yaml", "version: 1\nlead_statuses:\n  prune: ${PRUNE}\n")
-    diags = errors_of(path, env={"PRUNE": "true"})
+    path = write("c.yaml", "version: 1\nlead_statuses:\n  prune: ${LEADCONF_VAR_PRUNE}\n")
+    diags = errors_of(path, env={"LEADCONF_VAR_PRUNE": "true"})
     assert located(diags) == [("c.yaml", 3, 10, "LC010")]
     assert "got the string 'true'" in diags[0].message
 
@@ -104,14 +104,41 @@ def test_aliased_value_is_unescaped_once(write):
             - {name: A, visible_for: &v ["$${X}"]}
             - {name: B, visible_for: *v}
         """)
-    cats = load_config([path], env={"X": "no"}).config.company_categories.items
+    cats = load_config([path], env={"LEADCONF_VAR_X": "no"}).config.company_categories.items
     assert [c.visible_for for c in cats] == [["${X}"], ["${X}"]]
 
 
 def test_environment_defaults_to_os_environ(write, monkeypatch):
-    monkeypatch.setenv("LEADCONF_TEST_TEAM", "Sales")
-    path = write("c.yaml", "version: 1\nlead_statuses:\n  items:\n    - name: ${LEADCONF_TEST_TEAM}\n")
+    monkeypatch.setenv("LEADCONF_VAR_TEST_TEAM", "Sales")
+    path = write("c.yaml", "version: 1\nlead_statuses:\n  items:\n    - name: ${LEADCONF_VAR_TEST_TEAM}\n")
     assert load_config([path]).config.lead_statuses.items[0].name == "Sales"
+
+
+def test_substitution_reads_only_opted_in_variables(write):
+    """Issue 12: `${SUPEROFFICE_TICKET}` copied the ticket into every plan format, the plan file,
+    the PR comment and the tenant. Only LEADCONF_VAR_* are read; the old form is a clear error."""
+    env = {"SUPEROFFICE_TICKET": "7T:secret-ticket-value", "HOME": "/home/x"}
+    path = write("c.yaml", """
+        version: 1
+        lead_statuses:
+          items:
+            - name: Open
+              description: "t=${SUPEROFFICE_TICKET}"
+            - name: ${HOME:-x}
+        """)
+    diags = errors_of(path, env=env)
+    assert located(diags) == [("c.yaml", 5, 20, "LC009"), ("c.yaml", 6, 13, "LC009")]
+    assert "only variables named LEADCONF_VAR_* are" in diags[0].message
+    assert "LEADCONF_VAR_SUPEROFFICE_TICKET" in diags[0].message  # the migration, spelt out
+    assert all("secret-ticket-value" not in str(d) for d in diags)
+
+
+def test_opted_in_variable_holding_a_credential_is_refused(write):
+    env = {"SUPEROFFICE_APP_TOKEN": "app-token-value", "LEADCONF_VAR_DESC": "app-token-value"}
+    path = write("c.yaml", "version: 1\nlead_statuses:\n  items:\n    - name: ${LEADCONF_VAR_DESC}\n")
+    diags = errors_of(path, env=env)
+    assert located(diags) == [("c.yaml", 4, 13, "LC009")]
+    assert "credential" in diags[0].message and "app-token-value" not in diags[0].message
 
 
 # -- several files --------------------------------------------------------------------------------

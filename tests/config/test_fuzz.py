@@ -34,7 +34,7 @@ EXAMPLE_BYTES = [_read(p) for p in sorted(glob.glob(os.path.join(EXAMPLES, "*.ya
 EXAMPLE_DATA = [yaml.safe_load(b) for b in EXAMPLE_BYTES]
 RULE_ID = re.compile(r"LC\d{3}")
 WORKDIR = tempfile.mkdtemp(prefix="leadconf-fuzz-")
-ENV = {"LEADCONF_EXAMPLE_TARGET": "snapshot:x.json"}
+ENV = {"LEADCONF_VAR_EXAMPLE_TARGET": "snapshot:x.json"}
 FAST = settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=3000, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 
