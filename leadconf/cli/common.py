@@ -52,15 +52,39 @@ def enable_debug_log():
     log = logging.getLogger("leadconf")
     for old in [h for h in log.handlers if getattr(h, "_leadconf_cli", False)]:
         log.removeHandler(old)  # one handler, on the current stderr, however often a process runs main()
+    from leadconf.backends.superoffice.redact import RedactingFilter
+
     handler = logging.StreamHandler(sys.stderr)
     handler._leadconf_cli = True
+    handler.addFilter(RedactingFilter())  # every leadconf logger, not only the HTTP ones
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.DEBUG)
 
 
+def clean(message: object) -> str:
+    """A message of ours, which may quote a server, a tenant or a file name: secrets masked (before
+    anything else touches the text), then every line made safe for a terminal or a CI log."""
+    from leadconf.backends.superoffice.redact import redact
+    from leadconf.plan.escape import safe_lines
+
+    return safe_lines(redact(message))
+
+
 def echo_err(message: str):
-    click.echo(message, err=True)
+    click.echo(clean(message), err=True)
+
+
+def echo_out(message: str):
+    """A message on stdout; renderings (which escape their own values) go through echo_rendered."""
+    click.echo(clean(message))
+
+
+def echo_rendered(text: str, color: bool | None = None):
+    """A plan or report rendered by leadconf.plan.render (values already escaped): secrets masked."""
+    from leadconf.backends.superoffice.redact import redact
+
+    click.echo(redact(text), nl=False, color=color)
 
 
 def report_error(exc: LeadconfError):

@@ -84,15 +84,16 @@ def _findings(paths, targets) -> list:
 
 def _annotation(diag) -> str:
     """A GitHub workflow command: the finding shows on the YAML line in the pull request."""
+    from leadconf.plan import escape
+
     level = "error" if diag.severity == "error" else "warning"
     where = []
     if diag.file:
-        where.append(f"file={diag.file}")
+        where.append(f"file={escape.github_property(diag.file)}")
         if diag.line:
-            where += [f"line={diag.line}", f"col={diag.column or 1}"]
+            where += [f"line={int(diag.line)}", f"col={int(diag.column or 1)}"]
     head = f"::{level} " + ",".join(where) if where else f"::{level}"
-    text = f"{diag.rule} {diag.message}".strip().replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"{head}::{text}"
+    return f"{head}::{escape.github_message(f'{diag.rule} {diag.message}'.strip())}"
 
 
 # validate reads a tenant only when asked to: no $LEADCONF_TARGET or target: default here, so

@@ -4,7 +4,9 @@ pull-request comment), github (workflow annotations). Each returns a string; the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
+from leadconf.plan import escape
 from leadconf.plan.change import KIND_TITLES, KINDS, Change
 from leadconf.plan.plan import Plan
 
@@ -13,20 +15,24 @@ _COLOR = {"create": "32", "restore": "32", "update": "33", "rename": "33", "reor
 _LONG_LIST = 12  # show at most this many names of a reorder
 
 
-def _fmt(value) -> str:
+Escape = Callable[[object], str]  # how an untrusted value is made safe in one output format
+
+
+def _fmt(value, esc: Escape = escape.safe) -> str:
     if value is None:
         return "(none)"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return "[" + ", ".join(value) + "]"
-    return json.dumps(value, ensure_ascii=False)
+        return "[" + ", ".join(esc(v) for v in value) + "]"
+    return esc(json.dumps(value, ensure_ascii=False))
 
 
-def _order(names: list[str]) -> str:
+def _order(names: list[str], esc: Escape = escape.safe) -> str:
+    shown = ", ".join(esc(n) for n in names[:_LONG_LIST])
     if len(names) <= _LONG_LIST:
-        return ", ".join(names)
-    return ", ".join(names[:_LONG_LIST]) + f", … ({len(names) - _LONG_LIST} more)"
+        return shown
+    return shown + f", … ({len(names) - _LONG_LIST} more)"
 
 
 # Warnings that mean the tenant, as its users see it, still differs from the config after apply.
@@ -52,10 +58,10 @@ def _grouped(plan: Plan):
             yield kind, changes
 
 
-def _field_lines(change: Change) -> list[tuple[str, str]]:
-    """(field, "before → after") pairs of a change."""
+def _field_lines(change: Change, esc: Escape = escape.safe) -> list[tuple[str, str]]:
+    """(field, "before → after") pairs of a change, the values made safe by `esc`."""
     if change.action == "reorder":
-        return [("order", _order((change.after or {})["order"])), ("was", _order((change.before or {})["order"]))]
+        return [("order", _order((change.after or {})["order"], esc)), ("was", _order((change.before or {})["order"], esc))]
     after = change.after or {}
     before = change.before or {}
     lines = []
@@ -63,9 +69,9 @@ def _field_lines(change: Change) -> list[tuple[str, str]]:
         if field in ("name",) and change.action == "create":
             continue
         if change.action == "create":
-            lines.append(("position", str(value)) if field == "rank" else (field, _fmt(value)))
+            lines.append(("position", esc(value)) if field == "rank" else (escape.safe(field), _fmt(value, esc)))
         else:
-            lines.append((field, f"{_fmt(before.get(field))} → {_fmt(value)}"))
+            lines.append((escape.safe(field), f"{_fmt(before.get(field), esc)} → {_fmt(value, esc)}"))
     return lines
 
 
@@ -73,20 +79,21 @@ def text(plan: Plan, color: bool = False) -> str:
     def paint(code, s):
         return f"\x1b[{code}m{s}\x1b[0m" if color else s
 
-    out = [f"Target: {plan.target}", ""]
+    safe = escape.safe
+    out = [f"Target: {safe(plan.target)}", ""]
     for kind, changes in _grouped(plan):
         out.append(paint("1", KIND_TITLES[kind]))
         for c in changes:
-            head = f"  {_SIGIL[c.action]} {c.action:<8} {'(the order of the list)' if c.action == 'reorder' else c.name}"
+            head = f"  {_SIGIL[c.action]} {c.action:<8} {'(the order of the list)' if c.action == 'reorder' else safe(c.name)}"
             if c.meta.get("old_name"):
-                head += f"  (was {c.meta['old_name']!r})"
+                head += f"  (was {safe(repr(c.meta['old_name']))})"
             out.append(paint(_COLOR[c.action], head))
             for field, value in _field_lines(c):
                 out.append(f"      {field}: {value}")
-            out.append(f"      why: {c.reason}" + (f"  [{c.source}]" if c.source else ""))
+            out.append(f"      why: {safe(c.reason)}" + (f"  [{safe(c.source)}]" if c.source else ""))
         out.append("")
     for w in plan.warnings:
-        out.append(paint("33", str(w)))
+        out.append(paint("33", safe(str(w))))
     if plan.warnings:
         out.append("")
     out.append(paint("1", summary_line(plan)))
@@ -97,29 +104,26 @@ def as_json(plan: Plan) -> str:
     return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _md_cell(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
-
-
 def markdown(plan: Plan) -> str:
-    out = [f"### leadconf plan for `{plan.target}`", "", f"**{summary_line(plan)}**", ""]
+    md = escape.markdown
+    out = [f"### leadconf plan for {escape.markdown_code(plan.target)}", "", f"**{summary_line(plan)}**", ""]
     if plan.changes:
         out += ["| | Action | List | Item | Change | Source |", "|---|---|---|---|---|---|"]
         for kind, changes in _grouped(plan):
             for c in changes:
-                detail = "; ".join(f"{f}: {v}" for f, v in _field_lines(c))
-                name = c.name + (f" (was {c.meta['old_name']})" if c.meta.get("old_name") else "")
+                detail = "; ".join(f"{f}: {v}" for f, v in _field_lines(c, md))
+                name = md(c.name) + (f" (was {md(c.meta['old_name'])})" if c.meta.get("old_name") else "")
                 if c.action == "reorder":
                     name = "(the order of the list)"
                 out.append(
-                    f"| {_SIGIL[c.action]} | {c.action} | {KIND_TITLES[kind]} | {_md_cell(name)} | "
-                    f"{_md_cell(detail)} | {_md_cell(c.source or '')} |"
+                    f"| {_SIGIL[c.action]} | {c.action} | {KIND_TITLES[kind]} | {name} | "
+                    f"{detail} | {md(c.source or '')} |"
                 )
         out.append("")
     if plan.warnings:
         out.append("**Warnings**")
         out.append("")
-        out += [f"- {_md_cell(str(w))}" for w in plan.warnings]
+        out += [f"- {md(str(w))}" for w in plan.warnings]
         out.append("")
     deletes = plan.summary()["delete"]
     if deletes:
@@ -142,18 +146,20 @@ def github(plan: Plan) -> str:
         if level is None:
             continue
         file, _, line = (c.source or "").rpartition(":")
-        loc = f" file={file},line={line}" if file and line.isdigit() else ""
+        loc = github_location(file, int(line)) if file and line.isdigit() else ""
         msg = f"{c.action} {c.kind.replace('_', ' ')} {c.name}: {c.reason}"
-        out.append(f"::{level}{loc}::{_gh_escape(msg)}")
+        out.append(f"::{level}{loc}::{escape.github_message(msg)}")
     for w in plan.warnings:
-        loc = f" file={w.file},line={w.line or 1}" if w.file else ""
-        out.append(f"::warning{loc}::{_gh_escape(f'{w.rule} {w.message}')}")
-    out.append(f"::notice::{_gh_escape(summary_line(plan))}")
+        loc = github_location(w.file, w.line or 1) if w.file else ""
+        out.append(f"::warning{loc}::{escape.github_message(f'{w.rule} {w.message}')}")
+    out.append(f"::notice::{escape.github_message(summary_line(plan))}")
     return "\n".join(out) + "\n"
 
 
-def _gh_escape(s: str) -> str:
-    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def github_location(file: str, line: int, column: int | None = None) -> str:
+    """The ` file=…,line=…` properties of a GitHub workflow command, escaped by GitHub's rules."""
+    loc = f" file={escape.github_property(file)},line={int(line)}"
+    return loc + (f",col={int(column)}" if column else "")
 
 
 RENDERERS = {"text": text, "json": as_json, "markdown": markdown, "github": github}

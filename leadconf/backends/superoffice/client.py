@@ -190,6 +190,7 @@ class ApiClient:
         url = self.locator.api_base() + path if api else path
         shown = _shown_path(url)
         headers = self._credentials.headers() if api else {}
+        _check_headers(headers, method, shown, item)
         self.limiter.acquire()
         start = self._clock()
         request = self._http.build_request(method, url, params=params, json=body, data=data, headers=headers)
@@ -264,6 +265,17 @@ class ApiClient:
 # -- helpers ------------------------------------------------------------------------------------
 
 
+def _check_headers(headers: dict, method: str, shown: str, item: str) -> None:
+    """A credential that HTTP cannot carry (a line break, a control or a non-ASCII character) is
+    an error naming the header, never the value, before anything tries to encode it."""
+    for name, value in headers.items():
+        if not all(" " <= ch <= "~" or ch == "\t" for ch in str(value)):
+            raise AuthError(
+                f"the {name} header cannot be sent: the credential holds a line break, a control character "
+                "or a non-ASCII character (check the SUPEROFFICE_* variables for a pasted newline or quote)",
+                method=method, path=shown, item=item)
+
+
 def _amend(err: RemoteError, note: str) -> RemoteError:
     err.message = f"{err.message} {note}"
     err.args = (str(err),)
@@ -314,7 +326,7 @@ def _redirect_message(location, url) -> str:
 def _html_title(text: str) -> str:
     m = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
     title = re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
-    return redact.redact(title[:120])
+    return redact.cut(title, 120)
 
 
 def _looks_html(raw: bytes, headers) -> bool:
@@ -326,7 +338,7 @@ def _decode_json(raw: bytes, headers, method, shown, item, status):
     if not raw.strip():
         return None
     if _looks_html(raw, headers):
-        title = _html_title(raw[:4096].decode("utf-8", "replace"))
+        title = _html_title(raw.decode("utf-8", "replace"))
         raise RemoteError(f"expected JSON, got an HTML page{f' ({title!r})' if title else ''}: a proxy or a login page?",
                           method=method, path=shown, status=status, item=item)
     try:
@@ -340,7 +352,7 @@ def _error(status, headers, raw, method, shown, item) -> RemoteError:
     """SuperOffice's error body {Error, ErrorType, ErrorMessage, ErrorSource} -> a RemoteError."""
     cls = AuthError if status in (401, 403) else RemoteError
     etype = ""
-    text = raw[:65536].decode("utf-8", "replace")
+    text = redact.redact(raw.decode("utf-8", "replace"))  # masked before anything is cut
     if not raw.strip():
         message = "no error details in the answer"
     elif _looks_html(raw, headers):
@@ -357,11 +369,11 @@ def _error(status, headers, raw, method, shown, item) -> RemoteError:
         elif isinstance(body, dict) and "Message" in body:
             message = str(body["Message"])
         else:
-            snippet = re.sub(r"\s+", " ", text[:200]).strip()
+            snippet = re.sub(r"\s+", " ", text).strip()[:200]
             message = f"an answer that is not a SuperOffice error body: {snippet!r}"
     if status == 401:
         message = f"not authenticated: {message}"
     elif status == 403:
         message = f"not allowed: {message}"
-    return cls(redact.redact(message[:1000]), method=method, path=shown, status=status,
-               error_type=redact.redact(etype[:200]), item=item)
+    return cls(redact.cut(message, 1000), method=method, path=shown, status=status,
+               error_type=redact.cut(etype, 200), item=item)

@@ -9,9 +9,11 @@ raises (server messages are echoed back and could quote a header).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
+from urllib.parse import quote, quote_plus
 
 MASK = "***"
 
@@ -51,17 +53,29 @@ def register(*values: str | None) -> None:
             _pattern = re.compile("|".join(re.escape(s) for s in ordered))
 
 
+# What splits a secret into fragments that are masked on their own: a control character or a
+# non-ASCII one may be shown escaped, replaced or dropped by whoever quotes the secret.
+_SPLIT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|[^\x00-\x7f]")
+
+
 def _variants(value: str):
+    """The forms a secret takes when something quotes it: as is, trimmed, escaped by Python's
+    repr (of the text or of its UTF-8 bytes: httpx's header errors), by JSON, by URL encoding,
+    as UTF-8 read as Latin-1; and, for a secret with control or non-ASCII characters (or a PEM
+    key), each fragment between them."""
     yield value
-    stripped = value.strip()
-    if stripped != value:
-        yield stripped
-    # a PEM key is masked line by line too, in case a fragment is quoted
-    if "-----BEGIN" in value:
-        for line in value.splitlines():
-            line = line.strip()
-            if line and not line.startswith("-----"):
-                yield line
+    yield value.strip()
+    yield repr(value)[1:-1]
+    yield repr(value.encode("utf-8", "surrogatepass"))[2:-1]
+    yield json.dumps(value)[1:-1]
+    yield json.dumps(value, ensure_ascii=False)[1:-1]
+    yield quote(value, safe="")
+    yield quote_plus(value, safe="")
+    yield value.encode("utf-8", "surrogatepass").decode("latin-1")
+    for fragment in _SPLIT.split(value):
+        fragment = fragment.strip()
+        if not fragment.startswith("-----"):  # a PEM key's BEGIN/END lines are not secret
+            yield fragment
 
 
 def redact(text) -> str:
@@ -73,6 +87,12 @@ def redact(text) -> str:
     if pattern is not None:
         text = pattern.sub(MASK, text)
     return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, text)
+
+
+def cut(text, limit: int) -> str:
+    """`text` masked, then cut to `limit` characters: masking first, so that a cut never leaves
+    the start of a secret behind."""
+    return redact(text)[:limit]
 
 
 def redact_headers(headers) -> dict:
