@@ -9,6 +9,8 @@
     ├── PlanFileError          a plan file that is not ours, or was edited after it was saved
     ├── ApplyError             an apply that did not finish (carries the report)
     ├── LockError              another apply holds the target
+    ├── FileError              a local file or folder that cannot be read or written (no space,
+    │                          no permission, read-only, too large): names the file
     └── RemoteError            the SuperOffice API said no (names the item, request and status)
         ├── AuthError          401/403, or a login that failed
         └── TransportError     the connection, a timeout, or retries exhausted
@@ -110,6 +112,10 @@ class PlanFileError(LeadconfError):
 
 class LockError(LeadconfError):
     pass
+
+
+class FileError(LeadconfError):
+    """A local file (snapshot, plan, journal, undo plan, export) or folder that cannot be written."""
 
 
 class ApplyError(LeadconfError):

@@ -1,18 +1,85 @@
-"""Files are written whole or not at all: a temporary file in the same folder, fsync, rename."""
+"""Local files: written whole or not at all, through symlinks, with faults as clear errors.
+
+A write goes to a temporary file in the folder of the real file (a symlink is followed, so the
+link stays a link and the file it names changes), is fsynced, then renamed over it. A temporary
+file is named after its file and the process that writes it (`.NAME.PID.leadconf-XXXX.tmp`,
+readable by its owner alone): one left behind by a process that was killed holds a copy of what it
+was writing (a whole tenant, for a snapshot), and the next write of that file removes it.
+"""
 
 from __future__ import annotations
 
+import errno
+import glob
+import math
 import os
+import stat
 import tempfile
+from collections.abc import Mapping
+
+from leadconf.errors import FileError, TargetError
+
+LOCK_TIMEOUT_ENV = "LEADCONF_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 10.0
+
+_REASONS = {
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EFBIG: "the file is too large for the file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOENT: "the folder does not exist",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.EISDIR: "it is a folder",
+    errno.EIO: "an input/output error of the device",
+}
+_SUFFIX = ".leadconf-"
 
 
-def atomic_write(path: str, data: str | bytes, mode: int | None = None) -> None:
-    """Write `path` whole or not at all. Its permissions: `mode` when given (set before the file
-    appears under its name, so a secret is never readable by others), else those of the file it
-    replaces, else 0644."""
-    directory = os.path.dirname(os.path.abspath(path))
+def reason(exc: OSError) -> str:
+    """What went wrong, in words, for an OSError (never a traceback)."""
+    return _REASONS.get(exc.errno or 0) or exc.strerror or exc.__class__.__name__
+
+
+def real_path(path: str) -> str:
+    """The file a path names, symlinks followed (the file is written and locked there)."""
+    return os.path.realpath(path)
+
+
+def check_writable(path: str, what: str = "file") -> None:
+    """A file that exists read-only (no write permission bit, or no access) is an error: leadconf
+    does not replace what its owner protected."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileError(f"{path}: cannot use the {what} ({reason(exc)})") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise FileError(f"{path}: the {what} is not a regular file")
+    if st.st_mode & 0o222 == 0 or not os.access(path, os.W_OK):
+        raise FileError(f"{path}: the {what} is read-only; make it writable (chmod u+w) to apply to it")
+
+
+def atomic_write(path: str, data: str | bytes, mode: int | None = None, what: str = "file") -> None:
+    """Write `path` (through symlinks) whole or not at all. Its permissions: `mode` when given (set
+    before the file appears under its name, so a secret is never readable by others), else those
+    of the file it replaces, else 0644. Any file-system fault is a FileError naming the file."""
+    real = real_path(path)
+    check_writable(real, what)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=".leadconf-", suffix=".tmp", dir=directory)
+    try:
+        _write(real, raw, mode)
+    except OSError as exc:
+        shown = path if real == os.path.abspath(path) else f"{path} (-> {real})"
+        raise FileError(f"{shown}: cannot write the {what} ({reason(exc)}); the file is unchanged") from None
+
+
+def _write(real: str, raw: bytes, mode: int | None) -> None:
+    directory, name = os.path.split(real)
+    remove_leftovers(real)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}{_SUFFIX}", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
@@ -22,17 +89,48 @@ def atomic_write(path: str, data: str | bytes, mode: int | None = None) -> None:
             os.chmod(tmp, mode)
         else:
             try:
-                os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+                os.chmod(tmp, os.stat(real).st_mode & 0o7777)
             except FileNotFoundError:
                 os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        os.replace(tmp, real)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _unlink(tmp)
         raise
     _fsync_dir(directory)
+
+
+def remove_leftovers(path: str) -> list[str]:
+    """Remove the temporary files of `path` left by processes that no longer run. Returns them."""
+    real = real_path(path)
+    directory, name = os.path.split(real)
+    removed = []
+    for tmp in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*{_SUFFIX}*.tmp")):
+        pid = os.path.basename(tmp)[len(name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)) and _unlink(tmp):
+            removed.append(tmp)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # ours: a write in flight (a killed process cannot be this one)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except OSError:
+        return False
+    return True
+
+
+def _unlink(path: str) -> bool:
+    try:
+        os.unlink(path)
+    except OSError:
+        return False
+    return True
 
 
 def _fsync_dir(directory: str) -> None:
@@ -46,3 +144,26 @@ def _fsync_dir(directory: str) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def make_dirs(directory: str, what: str = "folder") -> None:
+    """os.makedirs, with a fault as a FileError naming the folder."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise FileError(f"{directory}: cannot create the {what} ({reason(exc)})") from None
+
+
+def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
+    """Seconds to wait for a lock: $LEADCONF_LOCK_TIMEOUT (a number >= 0), else 10."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not value:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise TargetError(f"{LOCK_TIMEOUT_ENV}={value!r}: expected a number of seconds (0 or more)")
+    return seconds

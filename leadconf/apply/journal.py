@@ -18,7 +18,8 @@ import os
 import time
 from typing import TextIO
 
-from leadconf.errors import PlanFileError
+from leadconf.errors import FileError, PlanFileError
+from leadconf.fileio import make_dirs, reason
 
 
 def _image(item):
@@ -35,7 +36,7 @@ class Journal:
 
     @classmethod
     def create(cls, directory: str, plan_dict: dict, target: str) -> Journal:
-        os.makedirs(directory, exist_ok=True)
+        make_dirs(directory, "journal folder")
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         digest = plan_dict.get("checksum", "sha256:0")[7:15]
         path = os.path.join(directory, f"apply-{stamp}-{digest}.jsonl")
@@ -49,11 +50,17 @@ class Journal:
         return journal
 
     def _append(self, record: dict):
+        try:
+            self._write(record)
+        except OSError as exc:
+            raise FileError(f"{self.path}: cannot write the apply journal ({reason(exc)})") from None
+
+    def _write(self, record: dict):
         if self._fh is None:
             self._fh = open(self.path, "a", encoding="utf-8")
             header, self._header = self._header, None
             if header is not None:
-                self._append(header)
+                self._write(header)
         fh = self._fh
         fh.write(json.dumps(record, ensure_ascii=False, default=list) + "\n")
         fh.flush()

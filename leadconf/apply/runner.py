@@ -54,6 +54,7 @@ class ApplyReport:
     # the tenant as the apply left it (kind, key) -> item; the undo plan's fingerprints come from it
     final: dict = field(default_factory=dict, repr=False)
     undo_deletes: bool = False
+    undo_error: str | None = None  # the undo plan could not be written (the journal has what it needs)
 
     @property
     def ok(self) -> bool:
@@ -80,6 +81,7 @@ class ApplyReport:
             "changes": [o.to_dict() for o in self.outcomes],
             "journal": self.journal,
             "undo": self.undo,
+            **({"undo_error": self.undo_error} if self.undo_error else {}),
         }
 
 

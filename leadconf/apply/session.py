@@ -9,16 +9,14 @@ caller shows the report.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from leadconf.apply.journal import Journal
 from leadconf.apply.runner import ApplyReport, apply_plan
-from leadconf.apply.undo import inverse_plan
+from leadconf.apply.undo import write_undo_plan
 from leadconf.errors import PlanError
-from leadconf.fileio import atomic_write
 from leadconf.plan.plan import Plan
 
 if TYPE_CHECKING:
@@ -80,15 +78,5 @@ class ApplySession:
                                 tenant=tenant, interrupted=interrupted)
         finally:
             journal.close()
-        self._save_undo(plan, report, journal.path)
+        write_undo_plan(plan, report, journal.path)
         return report
-
-    @staticmethod
-    def _save_undo(plan: Plan, report: ApplyReport, journal_path: str) -> None:
-        undo = inverse_plan(plan, report)
-        if not undo.changes:
-            return
-        undo_path = journal_path[: -len(".jsonl")] + ".undo.json"
-        atomic_write(undo_path, json.dumps(undo.to_file_dict(), indent=2, ensure_ascii=False) + "\n")
-        report.undo = undo_path
-        report.undo_deletes = undo.summary()["delete"] > 0

@@ -9,6 +9,33 @@ from leadconf.plan.plan import Plan
 from leadconf.vocabulary import fingerprint, fingerprint_value
 
 _REASON = "undo of the apply recorded in {journal}"
+# The command that writes (and applies) the undo of a journal from the journal alone.
+UNDO_COMMAND = "leadconf undo {journal}"
+
+
+def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
+    """Save the inverse plan beside the journal (report.undo). When it cannot be written (a full
+    disk, no permission) after changes were made, the journal still holds every before-image:
+    report.undo_error says so and names the command that writes the undo plan from it."""
+    import json
+
+    from leadconf.errors import FileError
+    from leadconf.fileio import atomic_write
+
+    undo = inverse_plan(plan, report)
+    if not undo.changes:
+        return
+    path = journal_path[: -len(".jsonl")] + ".undo.json"
+    try:
+        atomic_write(path, json.dumps(undo.to_file_dict(), indent=2, ensure_ascii=False) + "\n", what="undo plan")
+    except FileError as exc:
+        report.undo_error = (
+            f"the changes were made, but the undo plan could not be written: {exc}. The journal {journal_path} "
+            f"holds everything the undo needs; once the cause is fixed, write it with: "
+            f"{UNDO_COMMAND.format(journal=journal_path)}")
+        return
+    report.undo = path
+    report.undo_deletes = undo.summary()["delete"] > 0
 
 
 def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:

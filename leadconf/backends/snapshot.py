@@ -15,12 +15,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from leadconf.backends.superoffice import codec as api
-from leadconf.errors import LockError, TargetError
-from leadconf.fileio import atomic_write
+from leadconf.errors import FileError, LockError, TargetError
+from leadconf.fileio import atomic_write, check_writable, lock_timeout, real_path, reason, remove_leftovers
 from leadconf.model.tenant import Category, LeadStatus, Tenant
 
 SNAPSHOT_FORMAT = "leadconf-snapshot/1"
-LOCK_TIMEOUT_ENV = "LEADCONF_LOCK_TIMEOUT"
 
 
 class SnapshotBackend:
@@ -31,6 +30,7 @@ class SnapshotBackend:
         self.locator = f"snapshot:{os.path.abspath(path)}"
         self._doc: dict | None = None
         self._stamp: tuple | None = None
+        remove_leftovers(path)  # copies of the tenant that a killed run left beside the file
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -45,8 +45,9 @@ class SnapshotBackend:
         stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         doc = self._doc
         if doc is None or stamp != self._stamp:
-            doc = self._doc = load_document(self.path)
-            self._stamp = stamp
+            doc = load_document(self.path)
+            check_lists(self.path, doc)
+            self._doc, self._stamp = doc, stamp
         return doc
 
     def read(self) -> Tenant:
@@ -90,7 +91,7 @@ class SnapshotBackend:
         doc = self._document()
         try:
             result = getattr(self, f"_write_{kind}")(doc, item)
-            atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+            atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", what="snapshot")
         except BaseException:
             self._doc = None  # the file is unchanged; forget the half-edited copy in memory
             raise
@@ -144,16 +145,21 @@ class SnapshotBackend:
         import filelock
 
         self._document()  # no snapshot, no lock file left behind: fail here, clearly
-        timeout = float(os.environ.get(LOCK_TIMEOUT_ENV, "10"))
-        lock = filelock.FileLock(self.path + ".lock", timeout=timeout)
+        timeout = lock_timeout()
+        real = real_path(self.path)  # one lock per file, however the path is spelt (a symlink, ../)
+        check_writable(real, "snapshot")  # refused before the first change, not after it
+        lock = filelock.FileLock(real + ".lock", timeout=timeout)
         try:
             lock.acquire()
         except filelock.Timeout:
             raise LockError(
-                f"{self.path}: another leadconf apply holds the lock ({self.path}.lock) "
+                f"{self.path}: another leadconf apply holds the lock ({real}.lock) "
                 f"and did not release it within {timeout:g} s; try again when it has finished"
             ) from None
+        except OSError as exc:
+            raise FileError(f"{real}.lock: cannot take the apply lock ({reason(exc)})") from None
         try:
+            remove_leftovers(real)  # copies of the tenant left by a killed apply
             yield self
         finally:
             lock.release()
@@ -210,3 +216,45 @@ def load_document(path: str) -> dict:
     if fmt != SNAPSHOT_FORMAT:
         raise TargetError(f"{path}: expected \"format\": \"{SNAPSHOT_FORMAT}\", found {fmt!r}")
     return doc
+
+
+_LISTS = (("categories", "CategoryId", "categories"), ("lead_statuses", "Id", "lead statuses"))
+
+
+def check_lists(path: str, doc: dict) -> None:
+    """Refuse a list a tenant cannot have, naming the items: an item without an id (its update
+    would become a create), an id used twice, two live items whose names match ignoring case and
+    surrounding white space (SuperOffice refuses a second one; a prune would pick either)."""
+    problems = []
+    for part, key, what in _LISTS:
+        entities = doc.get(part)
+        if not isinstance(entities, list):
+            continue  # a missing part is empty; a malformed one is the codec's to report
+        problems += _list_problems(part, key, what, [e for e in enumerate(entities) if isinstance(e[1], dict)])
+    if problems:
+        raise TargetError(f"{path}: not a valid snapshot: " + "; ".join(problems[:5])
+                          + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""))
+
+
+def _list_problems(part: str, key: str, plural: str, entities: list[tuple[int, dict]]) -> list[str]:
+    def shown(i, e):
+        return f"{part}[{i}] {e.get('Name')!r}"
+
+    problems, ids, names = [], {}, {}
+    for i, e in entities:
+        ident = e.get(key)
+        if ident is None or isinstance(ident, bool) or not isinstance(ident, int):
+            problems.append(f"{part}[{i}].{key}: {shown(i, e)} has no valid id ({ident!r}); every item needs one")
+        elif ident in ids:
+            problems.append(f"{part}[{i}].{key}: id {ident} appears twice ({shown(*ids[ident])} and {shown(i, e)})")
+        else:
+            ids[ident] = (i, e)
+        name = e.get("Name")
+        if isinstance(name, str) and not e.get("Deleted"):
+            folded = name.strip().casefold()
+            if folded in names:
+                problems.append(f"{shown(*names[folded])} and {shown(i, e)} are both live {plural} with one name "
+                                "(SuperOffice compares names ignoring case and surrounding white space)")
+            else:
+                names[folded] = (i, e)
+    return problems

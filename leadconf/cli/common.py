@@ -68,7 +68,7 @@ def clean(message: object) -> str:
     from leadconf.backends.superoffice.redact import redact
     from leadconf.plan.escape import safe_lines
 
-    return safe_lines(redact(message))
+    return safe_lines(redact(message, queries=False))  # server text was masked, queries too, when read
 
 
 def echo_err(message: str):
@@ -84,7 +84,7 @@ def echo_rendered(text: str, color: bool | None = None):
     """A plan or report rendered by leadconf.plan.render (values already escaped): secrets masked."""
     from leadconf.backends.superoffice.redact import redact
 
-    click.echo(redact(text), nl=False, color=color)
+    click.echo(redact(text, queries=False), nl=False, color=color)
 
 
 def report_error(exc: LeadconfError):

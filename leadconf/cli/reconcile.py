@@ -266,6 +266,9 @@ def _finish(results, output):
         documents.append(report.to_dict())
         if output == "text":
             _print_report(report, many=len(results) > 1)
+        if report.undo_error:
+            echo_err(f"error: {report.undo_error}")
+            code = EXIT_ERROR
         if not report.ok:
             code = EXIT_ERROR
             if output == "text" and len(results) == 1:

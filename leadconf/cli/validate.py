@@ -141,4 +141,4 @@ def schema(output):
         return
     from leadconf.fileio import atomic_write
 
-    atomic_write(output, text)  # readers never see half a schema; a public file (0644, or the old mode)
+    atomic_write(output, text, what="schema file")  # readers never see half a schema; a public file (0644, or the old mode)

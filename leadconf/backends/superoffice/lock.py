@@ -13,10 +13,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from leadconf.errors import LockError
+from leadconf.errors import FileError, LockError
 
-LOCK_TIMEOUT_ENV = "LEADCONF_LOCK_TIMEOUT"  # the same variable as the snapshot backend's lock
-DEFAULT_LOCK_TIMEOUT = 10.0
 
 
 def cache_dir(environ=None) -> Path:
@@ -41,14 +39,13 @@ def lock_path(description: str, environ=None) -> Path:
 def target_lock(description: str, environ=None, timeout: float | None = None):
     import filelock
 
+    from leadconf.fileio import lock_timeout, make_dirs, reason
+
     environ = os.environ if environ is None else environ
     if timeout is None:
-        try:
-            timeout = float(environ.get(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT))
-        except ValueError:
-            timeout = DEFAULT_LOCK_TIMEOUT
+        timeout = lock_timeout(environ)  # a bad value is an error, not a silent 10 s
     path = lock_path(description, environ)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(str(path.parent), "folder of the apply locks")
     lock = filelock.FileLock(str(path), timeout=timeout)
     try:
         lock.acquire()
@@ -57,6 +54,8 @@ def target_lock(description: str, environ=None, timeout: float | None = None):
             f"{description}: another leadconf apply on this machine holds the lock ({path}) and did not "
             f"release it within {timeout:g} s; try again when it has finished"
         ) from None
+    except OSError as exc:
+        raise FileError(f"{path}: cannot take the apply lock ({reason(exc)})") from None
     try:
         yield
     finally:

@@ -78,15 +78,16 @@ def _variants(value: str):
             yield fragment
 
 
-def redact(text) -> str:
-    """`text` with every registered secret and every secret-looking query value masked."""
+def redact(text, queries: bool = True) -> str:
+    """`text` with every registered secret masked, and (`queries`) every secret-looking query
+    value: off for what leadconf itself shows on purpose, such as the sign-in URL."""
     if text is None:
         return ""
     text = str(text)
     pattern = _pattern
     if pattern is not None:
         text = pattern.sub(MASK, text)
-    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, text)
+    return _SECRET_QUERY.sub(lambda m: m.group(1) + MASK, text) if queries else text
 
 
 def cut(text, limit: int) -> str:
