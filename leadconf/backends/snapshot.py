@@ -240,7 +240,9 @@ def _list_problems(part: str, key: str, plural: str, entities: list[tuple[int, d
     def shown(i, e):
         return f"{part}[{i}] {e.get('Name')!r}"
 
-    problems, ids, names = [], {}, {}
+    problems: list[str] = []
+    ids: dict[int, tuple[int, dict]] = {}
+    names: dict[str, tuple[int, dict]] = {}
     for i, e in entities:
         ident = e.get(key)
         if ident is None or isinstance(ident, bool) or not isinstance(ident, int):

@@ -71,9 +71,10 @@ def test_a_non_json_answer_is_masked_before_its_snippet_is_cut():
     lambda s: __import__("urllib.parse").parse.quote(s, safe=""),
 ])
 def test_a_secret_is_masked_in_every_form_it_is_quoted_in(quoted):
-    secret = "line\nbreak-secret-\u00e9-value"
+    secret = "quoted-secret-one\nbreak-secret-\u00e9-value-two"
     redact.register(secret)
     assert "break-secret-" not in redact.redact(f"server said: {quoted(secret)}")
+    assert "quoted-secret-one" not in redact.redact(f"server said: {quoted(secret)}")
 
 
 def test_the_cli_masks_secrets_in_every_error_it_prints(monkeypatch):

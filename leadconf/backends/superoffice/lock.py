@@ -16,7 +16,6 @@ from pathlib import Path
 from leadconf.errors import FileError, LockError
 
 
-
 def cache_dir(environ=None) -> Path:
     environ = os.environ if environ is None else environ
     if environ.get("XDG_CACHE_HOME"):

@@ -33,6 +33,9 @@ _pattern: re.Pattern | None = None
 # Values shorter than this are not masked: masking "1" or "x" would garble every message, and a
 # credential that short is not worth protecting by substitution anyway.
 _MIN_LEN = 4
+# A fragment of a secret (between control or non-ASCII characters, a PEM line) is masked on its own
+# only from this length: a short fragment ("line", "key") is a word that appears everywhere.
+_MIN_FRAGMENT = 8
 
 
 def register(*values: str | None) -> None:
@@ -43,8 +46,8 @@ def register(*values: str | None) -> None:
         for value in values:
             if not value or not isinstance(value, str):
                 continue
-            for part in _variants(value):
-                if len(part) >= _MIN_LEN and part not in _secrets:
+            for part, shortest in _variants(value):
+                if len(part) >= shortest and part not in _secrets:
                     _secrets.add(part)
                     added = True
         if added:
@@ -59,23 +62,18 @@ _SPLIT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]|[^\x00-\x7f]")
 
 
 def _variants(value: str):
-    """The forms a secret takes when something quotes it: as is, trimmed, escaped by Python's
-    repr (of the text or of its UTF-8 bytes: httpx's header errors), by JSON, by URL encoding,
-    as UTF-8 read as Latin-1; and, for a secret with control or non-ASCII characters (or a PEM
-    key), each fragment between them."""
-    yield value
-    yield value.strip()
-    yield repr(value)[1:-1]
-    yield repr(value.encode("utf-8", "surrogatepass"))[2:-1]
-    yield json.dumps(value)[1:-1]
-    yield json.dumps(value, ensure_ascii=False)[1:-1]
-    yield quote(value, safe="")
-    yield quote_plus(value, safe="")
-    yield value.encode("utf-8", "surrogatepass").decode("latin-1")
+    """(form, shortest length masked) of each form a secret takes when something quotes it: as is,
+    trimmed, escaped by Python's repr (of the text or of its UTF-8 bytes: httpx's header errors),
+    by JSON, by URL encoding, as UTF-8 read as Latin-1; and, for a secret with control or
+    non-ASCII characters (or a PEM key), each fragment between them."""
+    for form in (value, value.strip(), repr(value)[1:-1], repr(value.encode("utf-8", "surrogatepass"))[2:-1],
+                 json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1], quote(value, safe=""),
+                 quote_plus(value, safe=""), value.encode("utf-8", "surrogatepass").decode("latin-1")):
+        yield form, _MIN_LEN
     for fragment in _SPLIT.split(value):
         fragment = fragment.strip()
         if not fragment.startswith("-----"):  # a PEM key's BEGIN/END lines are not secret
-            yield fragment
+            yield fragment, _MIN_FRAGMENT
 
 
 def redact(text, queries: bool = True) -> str:
