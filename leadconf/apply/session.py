@@ -61,6 +61,18 @@ class ApplySession:
         with self.backend.lock():
             return self._carry_out(plan, journal_path=journal_path, interrupted=interrupted)
 
+    def apply_confirmed(self, saved: Plan, loaded: LoadedConfig) -> ApplyReport:
+        """An unsealed saved plan: carried out as far as a fresh plan of `loaded`, made under the
+        same lock as the writes, confirms every one of its changes (plan/confirm.py)."""
+        from leadconf.diff import build_plan
+        from leadconf.plan.confirm import confirmed
+
+        backend = self.backend
+        with backend.lock():
+            tenant = backend.read()
+            fresh = build_plan(loaded, tenant, backend.description, backend.locator)
+            return self._carry_out(confirmed(saved, fresh), tenant=tenant)
+
     def _carry_out(self, plan: Plan, *, tenant=None, ask=False, journal_path=None, interrupted=None) -> ApplyReport:
         if self.on_plan is not None:
             self.on_plan(plan, self.backend.description)

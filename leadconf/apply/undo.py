@@ -6,7 +6,7 @@ from __future__ import annotations
 from leadconf.apply.runner import DONE, ApplyReport
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
-from leadconf.vocabulary import fingerprint, fingerprint_value
+from leadconf.vocabulary import fingerprint, fingerprint_value, list_fingerprint
 
 _REASON = "undo of the apply recorded in {journal}"
 # The command that writes (and applies) the undo of a journal from the journal alone.
@@ -17,17 +17,16 @@ def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
     """Save the inverse plan beside the journal (report.undo). When it cannot be written (a full
     disk, no permission) after changes were made, the journal still holds every before-image:
     report.undo_error says so and names the command that writes the undo plan from it."""
-    import json
-
     from leadconf.errors import FileError
     from leadconf.fileio import atomic_write
+    from leadconf.plan.planfile import dumps, plan_keys
 
     undo = inverse_plan(plan, report)
     if not undo.changes:
         return
     path = journal_path[: -len(".jsonl")] + ".undo.json"
-    try:
-        atomic_write(path, json.dumps(undo.to_file_dict(), indent=2, ensure_ascii=False) + "\n", what="undo plan")
+    try:  # sealed with the run's key, as `plan --out` seals a plan: `apply UNDOFILE` checks it
+        atomic_write(path, dumps(undo, plan_keys(create=True)), what="undo plan")
     except FileError as exc:
         report.undo_error = (
             f"the changes were made, but the undo plan could not be written: {exc}. The journal {journal_path} "
@@ -52,7 +51,7 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
                 changes.append(Change(action="reorder", kind=c.kind, name=c.name, key=None,
                                       before=c.after and {"order": c.after["order"]},
                                       after={"order": (c.before or {})["order"], "ranks": ranks}, reason=reason,
-                                      source=c.source, fingerprint=None))
+                                      source=c.source, fingerprint=_final_list_fingerprint(report, c.kind)))
             continue
         if c.action == "create":
             if c.kind == "category_automation":
@@ -77,6 +76,11 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
         policy=plan.policy,
         list_sizes=plan.list_sizes,
     )
+
+
+def _final_list_fingerprint(report: ApplyReport, kind: str) -> str:
+    """The list as the whole apply left it (every plan-file change carries a fingerprint)."""
+    return list_fingerprint([item for (k, _), item in report.final.items() if k == kind])
 
 
 def _final_fingerprint(report: ApplyReport, change: Change, outcome) -> str | None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import click
 
-from leadconf.cli.common import config_option, default_configs, echo_err, target_option
+from leadconf.cli.common import config_option, default_configs, echo_err, echo_out, echo_rendered, target_option
 
 _OUTPUTS = click.Choice(["text", "json", "markdown", "github"])
 
@@ -69,6 +68,12 @@ def _run_each(targets, parallel, fn):
         return [(t, *r) for t, r in zip(targets, pool.map(guarded, targets))]
 
 
+def json_text(document) -> str:
+    from leadconf.plan.escape import json_text as text
+
+    return text(document)
+
+
 def _render(plan, output, color):
     from leadconf.plan import render
 
@@ -91,7 +96,6 @@ def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, co
     """Show what would change in the tenant to match the config."""
     from leadconf.config.loader import load_config
     from leadconf.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-    from leadconf.fileio import atomic_write
 
     loaded = load_config(default_configs(configs))
     chosen = _targets(targets, targets_file, loaded)
@@ -115,34 +119,17 @@ def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, co
             documents.append(result.to_dict())
         else:
             if many and output in ("text", "markdown"):
-                click.echo(f"== {target}" if output == "text" else "")
-            click.echo(_render(result, output, _color(color)), nl=False, color=_color(color))
+                echo_out(f"== {target}" if output == "text" else "")
+            echo_rendered(_render(result, output, _color(color)), color=_color(color))
         if result.has_changes and detailed_exitcode and code == EXIT_OK:
             code = EXIT_CHANGES
         if plan_out:
-            atomic_write(plan_out, json.dumps(result.to_file_dict(), indent=2, ensure_ascii=False) + "\n")
-            echo_err(f"Plan saved to {plan_out}. Apply it with: leadconf apply {plan_out}")
+            from leadconf.cli.saved import save_plan
+
+            save_plan(plan_out, result)
     if output == "json" and many:
-        click.echo(json.dumps(documents, indent=2, ensure_ascii=False))
+        echo_rendered(json_text(documents))
     return code
-
-
-def _load_plan_file(path):
-    from leadconf.errors import PlanFileError
-    from leadconf.plan.plan import Plan
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except FileNotFoundError:
-        raise PlanFileError(f"{path}: no such plan file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanFileError(f"{path}: cannot read the plan file ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise PlanFileError(f"{path}:{exc.lineno}:{exc.colno}: not a plan file (invalid JSON: {exc.msg})") from None
-    except RecursionError:
-        raise PlanFileError(f"{path}: not a plan file (nested too deeply)") from None
-    return Plan.from_file_dict(data)
 
 
 def _confirm(plan_) -> bool:
@@ -178,9 +165,9 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
     rails = {"journal_dir": journal_dir, "allow_delete": allow_delete, "allow_large_change": allow_large_change,
              "continue_on_error": continue_on_error}
     if resume:
-        return _resume(planfile, rails, rate_limit, output)
+        return _resume(planfile, targets, rails, rate_limit, output)
     if planfile:
-        return _apply_saved(planfile, targets, rails, rate_limit, output)
+        return _apply_saved(planfile, configs, targets, rails, rate_limit, output)
     return _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel)
 
 
@@ -195,43 +182,22 @@ def _with_session(target, rate_limit, rails, run, **hooks):
         backend.close()
 
 
-def _saved_plan_banner(output):
-    if output != "text":
-        return None
+def _apply_saved(planfile, configs, targets, rails, rate_limit, output):
+    from leadconf.cli.saved import apply_saved
 
-    def banner(plan_, target):
-        from leadconf.plan.render import summary_line
-
-        echo_err(f"Applying the saved plan to {target}: {summary_line(plan_).removeprefix('Plan: ')}")
-
-    return banner
+    target, report = apply_saved(planfile, configs, targets, _session(rate_limit, rails), output)
+    return _finish([(target, report, None)], output)
 
 
-def _resume(journal_path, rails, rate_limit, output):
-    from leadconf.apply import latest_unfinished, read_journal
-    from leadconf.apply.journal import interrupted_changes
-    from leadconf.errors import PlanFileError
-    from leadconf.plan.plan import Plan
+def _resume(journal_path, targets, rails, rate_limit, output):
+    from leadconf.cli.saved import resume
 
-    journal_path = journal_path or latest_unfinished(rails["journal_dir"])
-    if not journal_path:
-        raise PlanFileError(f"nothing to resume: no unfinished journal in {rails['journal_dir']}")
-    header, events = read_journal(journal_path)
-    plan_ = Plan.from_file_dict(header["plan"])
-    interrupted = interrupted_changes(events)
-    report = _with_session(plan_.locator or plan_.target, rate_limit, rails,
-                           lambda s: s.apply_plan(plan_, journal_path=journal_path, interrupted=interrupted),
-                           on_plan=_saved_plan_banner(output))
-    return _finish([(plan_.target, report, None)], output)
+    target, report = resume(journal_path, rails["journal_dir"], targets, _session(rate_limit, rails), output)
+    return _finish([(target, report, None)], output)
 
 
-def _apply_saved(planfile, targets, rails, rate_limit, output):
-    plan_ = _load_plan_file(planfile)
-    chosen = list(targets) or [plan_.locator or plan_.target]
-    if len(chosen) != 1:
-        raise click.UsageError("a plan file applies to one target")
-    report = _with_session(chosen[0], rate_limit, rails, lambda s: s.apply_plan(plan_), on_plan=_saved_plan_banner(output))
-    return _finish([(chosen[0], report, None)], output)
+def _session(rate_limit, rails):
+    return lambda target, run, **hooks: _with_session(target, rate_limit, rails, run, **hooks)
 
 
 def _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel):
@@ -243,7 +209,7 @@ def _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limi
         raise click.UsageError("applying to several targets needs --auto-approve (review their plans first)")
     hooks = {"confirm": None if auto_approve else _confirm, "on_plan": None}
     if output == "text" and len(chosen) == 1:
-        hooks["on_plan"] = lambda plan_, target: click.echo(_render(plan_, "text", _color(color)), nl=False, color=_color(color))
+        hooks["on_plan"] = lambda plan_, target: echo_rendered(_render(plan_, "text", _color(color)), color=_color(color))
     results = _run_each(chosen, parallel, lambda t: _with_session(t, rate_limit, rails, lambda s: s.apply_config(loaded), **hooks))
     return _finish(results, output)
 
@@ -277,7 +243,7 @@ def _finish(results, output):
                 except LeadconfError as err:
                     report_error(err)
     if output == "json":
-        click.echo(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
+        echo_rendered(json_text(documents[0] if len(documents) == 1 else documents))
     return code
 
 
@@ -288,22 +254,22 @@ def _print_report(report, many):
     prefix = f"{report.target}: " if many else ""
     if not report.outcomes:
         if many:
-            click.echo(f"{prefix}no changes.")
+            echo_out(f"{prefix}no changes.")
         return
     for o in report.outcomes:
         what = KIND_TITLES[o.change.kind] if o.change.action == "reorder" else f"{o.change.kind.replace('_', ' ')} {o.change.name}"
         line = f"  {o.status:<12} {o.change.action:<8} {what}"
         if o.error:
             line += f": {o.error}"
-        click.echo(prefix + line)
+        echo_out(prefix + line)
     c = report.counts()
-    click.echo(f"{prefix}Applied: {c[DONE]} done, {c['already done']} already done, {c['failed']} failed, "
+    echo_out(f"{prefix}Applied: {c[DONE]} done, {c['already done']} already done, {c['failed']} failed, "
                f"{c['skipped']} skipped, {c['not started']} not started.")
     if report.journal:
-        click.echo(f"{prefix}Journal: {report.journal}")
+        echo_out(f"{prefix}Journal: {report.journal}")
     if report.undo:
         flag = " --allow-delete" if report.undo_deletes else ""
-        click.echo(f"{prefix}Undo plan: {report.undo} (to go back: leadconf apply {report.undo}{flag})")
+        echo_out(f"{prefix}Undo plan: {report.undo} (to go back: leadconf apply {report.undo}{flag})")
 
 
 @click.command()

@@ -59,6 +59,18 @@ def markdown_code(value: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def json_text(document: object) -> str:
+    """A JSON document for a terminal or a CI log: JSON escapes C0 controls itself; C1 controls,
+    the line separators and the bidirectional controls are escaped too (`\\u0085`), still valid JSON."""
+    import json
+
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+
+
 def github_message(value: object) -> str:
     """The message of a GitHub workflow command (after `::`): GitHub's own escapes."""
     return safe(str(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))

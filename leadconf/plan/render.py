@@ -101,7 +101,7 @@ def text(plan: Plan, color: bool = False) -> str:
 
 
 def as_json(plan: Plan) -> str:
-    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return escape.json_text(plan.to_dict())
 
 
 def markdown(plan: Plan) -> str:

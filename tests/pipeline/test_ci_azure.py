@@ -176,3 +176,17 @@ def test_every_leadconf_step_maps_the_same_secrets():
                 for name in SECRETS:
                     assert step["env"][name] == f"$({name})"
                     assert name in step["bash"].split("for v in", 1)[1].split(";", 1)[0]
+
+
+def test_pull_request_plan_is_sealed_with_the_plan_key(work):
+    """Issue 12: the secret LEADCONF_PLAN_KEY reaches the plan step (env:) and signs plan.json."""
+    import json
+
+    key = "az-plan-key-" + "0123456789abcdef" * 3
+    work.config(CHANGE)
+    proc = _outcome(run_azure_stage(PIPELINE, "Plan", work.path, variables={"LEADCONF_TARGET": work.target},
+                                    secrets={"LEADCONF_PLAN_KEY": key},
+                                    system={**_system(), "Build.Repository.Provider": "GitHub"}))
+    assert proc.returncode == 0, proc.stderr
+    text = work.file("plan.json")
+    assert json.loads(text)["signature"].startswith("hmac-sha256:") and key not in text + proc.stdout + proc.stderr

@@ -353,3 +353,62 @@ def test_drift_issue_is_opened_updated_and_closed(work, node, exitcode, open_iss
         assert "### leadconf plan" in result["calls"][-1]["params"]["body"]
     if exitcode == "0" and open_issues:
         assert result["calls"][-1]["params"]["state"] == "closed"
+
+
+# -- sealed plans (issue 12) -------------------------------------------------------------------------
+
+PLAN_KEY = "ci-plan-key-" + "0123456789abcdef" * 3
+
+
+def _sealed_reviewed(work, tmp_path, config, tamper=None):
+    """A pull request's plan job with the LEADCONF_PLAN_KEY secret; `tamper` edits the artifact."""
+    work.config(config)
+    job = run_github_job(WORKFLOW, "plan", work.path, github=_github("pull_request"),
+                         vars_={"LEADCONF_TARGET": work.target}, secrets={"LEADCONF_PLAN_KEY": PLAN_KEY},
+                         uses=Actions(work.path))
+    assert job.step("Plan").outputs["exitcode"] == "2", job.log()
+    artifact = tmp_path / "artifact"
+    artifact.mkdir()
+    for name in ("plan.json", "plan.md"):
+        shutil.move(os.path.join(work.path, name), artifact / name)
+    data = json.loads((artifact / "plan.json").read_text())
+    assert data["signature"].startswith("hmac-sha256:") and PLAN_KEY not in (artifact / "plan.json").read_text()
+    if tamper:
+        tamper(data)
+        (artifact / "plan.json").write_text(json.dumps(data))
+    outputs = {"reviewed": {"run_id": "777", "pr": "7", "allow_delete": "true", "allow_large_change": "false"}}
+    return Actions(work.path, artifacts={("leadconf-plan", "777"): str(artifact)}, outputs=outputs)
+
+
+def _sealed_apply(work, actions, key=PLAN_KEY):
+    return run_github_job(WORKFLOW, "apply", work.path, github=_github("push"), vars_={"LEADCONF_TARGET": work.target},
+                          secrets={"LEADCONF_PLAN_KEY": key} if key else {}, uses=actions)
+
+
+def test_the_plan_job_seals_the_plan_and_the_apply_job_applies_it(work, tmp_path):
+    job = _sealed_apply(work, _sealed_reviewed(work, tmp_path, CHANGE))
+    assert job.ok, job.log()
+    assert work.lead_status_names()[1] == "Working"
+
+
+def test_a_plan_artifact_edited_between_the_jobs_is_refused(work, tmp_path):
+    def add_a_delete(data):
+        change = next(c for c in data["changes"] if c["kind"] == "lead_status" and c["action"] == "rename")
+        data["changes"].append({**change, "action": "delete", "name": "Open", "key": 1,
+                                "before": {"deleted": False}, "after": {"deleted": True}})
+        data["summary"]["delete"] += 1
+
+    before = work.read_tenant()
+    job = _sealed_apply(work, _sealed_reviewed(work, tmp_path, CHANGE, tamper=add_a_delete))
+    assert not job.ok
+    step = job.step("Apply the reviewed plan")
+    assert step.code == 1 and "signature does not match" in step.stderr, step.stderr
+    assert work.read_tenant() == before
+
+
+def test_without_the_key_the_apply_job_confirms_the_plan_by_a_fresh_plan(work, tmp_path):
+    actions = _sealed_reviewed(work, tmp_path, CHANGE)
+    job = _sealed_apply(work, actions, key=None)  # the secret is not set in the apply job
+    assert job.ok, job.log()
+    assert "unsealed, confirmed by a fresh plan" in job.step("Apply the reviewed plan").stderr
+    assert work.lead_status_names()[1] == "Working"

@@ -172,3 +172,15 @@ def test_scheduled_drift_check_opens_and_closes_the_issue(work):
 def test_jobs_fail_on_a_leadconf_error(work, job):
     work.config(INVALID)
     assert run_gitlab_job(PIPELINE, job, work.path, _variables(work)).returncode == 1
+
+
+def test_merge_request_plan_is_sealed_with_the_plan_key(work):
+    """Issue 12: with the masked variable LEADCONF_PLAN_KEY, plan.json is signed (HMAC-SHA256)."""
+    key = "gl-plan-key-" + "0123456789abcdef" * 3
+    work.config(CHANGE)
+    proc = run_gitlab_job(PIPELINE, "plan", work.path, _variables(work, LEADCONF_PLAN_KEY=key))
+    assert proc.returncode == 0, proc.stderr
+    text = work.file("plan.json")
+    assert json.loads(text)["signature"].startswith("hmac-sha256:") and key not in text + proc.stdout + proc.stderr
+    assert "LEADCONF_PLAN_KEY" in open(os.path.join(os.path.dirname(__file__), "..", "..", "examples", "ci",
+                                                    "gitlab-ci.yml"), encoding="utf-8").read()

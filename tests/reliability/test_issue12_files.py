@@ -219,7 +219,7 @@ def test_a_plan_file_that_cannot_be_written_is_a_clear_error(tmp_path):
     code, _, err = run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{path}", "--out", str(tmp_path / "no" / "p.json"))
     assert code == 1
     _no_bug(err)
-    assert "cannot write the file" in err and "the folder does not exist" in err
+    assert "cannot write the plan file" in err and "the folder does not exist" in err
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "nan", "inf"])
