@@ -17,7 +17,7 @@ def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
     """Save the inverse plan beside the journal (report.undo). When it cannot be written (a full
     disk, no permission) after changes were made, the journal still holds every before-image:
     report.undo_error says so and names the command that writes the undo plan from it."""
-    from leadconf.errors import FileError
+    from leadconf.errors import LeadconfError
     from leadconf.fileio import atomic_write
     from leadconf.plan.planfile import dumps, plan_keys
 
@@ -27,7 +27,7 @@ def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
     path = journal_path[: -len(".jsonl")] + ".undo.json"
     try:  # sealed with the run's key, as `plan --out` seals a plan: `apply UNDOFILE` checks it
         atomic_write(path, dumps(undo, plan_keys(create=True)), what="undo plan")
-    except FileError as exc:
+    except LeadconfError as exc:  # a file-system fault (FileError), or a key it cannot sign with
         report.undo_error = (
             f"the changes were made, but the undo plan could not be written: {exc}. The journal {journal_path} "
             f"holds everything the undo needs; once the cause is fixed, write it with: "

@@ -162,6 +162,9 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
     Changes run in a safe order, each one journaled; afterwards an undo plan is saved that
     `leadconf apply UNDOFILE` runs to go back.
     """
+    from leadconf.cli.saved import plan_keys
+
+    plan_keys()  # a LEADCONF_PLAN_KEY the undo plan cannot be signed with is refused before any change
     rails = {"journal_dir": journal_dir, "allow_delete": allow_delete, "allow_large_change": allow_large_change,
              "continue_on_error": continue_on_error}
     if resume:

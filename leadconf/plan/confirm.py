@@ -66,5 +66,5 @@ def require_same_target(given: str, planned: str, what: str) -> None:
     """Refuse a target other than the one the plan (or journal) is for: the target reviewers saw
     is the target written to."""
     if normal_target(given) != normal_target(planned):
-        raise PlanFileError(f"--target {given} is not the target of {what} ({planned}); nothing was applied. "
+        raise PlanFileError(f"the target {given} is not the target of {what} ({planned}); nothing was applied. "
                             "Plan again for that target.")

@@ -114,6 +114,15 @@ def test_a_short_key_is_refused(tenant, tmp_path, monkeypatch):
     assert code == 1 and "too short" in err and "short" not in err.split("too short")[0][-20:]
 
 
+def test_a_short_key_is_refused_before_an_apply_changes_anything(tenant, tmp_path, monkeypatch):
+    monkeypatch.setenv("LEADCONF_PLAN_KEY", "short")
+    before = tenant.read_bytes()
+    code, _, err = run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{tenant}", "--auto-approve",
+                           "--journal-dir", str(tmp_path / "j"))
+    assert code == 1 and "too short" in err
+    assert tenant.read_bytes() == before
+
+
 # -- unsealed plans: confirmed by a fresh plan --------------------------------------------------------
 
 def test_an_unsealed_plan_applies_when_a_fresh_plan_confirms_it(tenant, tmp_path, monkeypatch):
