@@ -458,7 +458,8 @@ def build_plan(loaded: LoadedConfig, tenant: Tenant, target: str, locator: str =
         target=target,
         locator=locator,
         changes=result.changes,
-        warnings=list(loaded.warnings) + findings + result.warnings,
+        # LC103 guessed without the tenant; LC202 (in `findings` when it applies) knows.
+        warnings=[w for w in loaded.warnings if w.rule != "LC103"] + findings + result.warnings,
         config_digest=loaded.digest,
         config_files=list(loaded.files),
         policy=policy,

@@ -8,6 +8,7 @@
     │   └── StalePlan          what the plan touches changed since it was computed
     ├── PlanFileError          a plan file that is not ours, or was edited after it was saved
     ├── ApplyError             an apply that did not finish (carries the report)
+    │   └── ApplyInterrupted   a second Ctrl-C abandoned the write in flight (exit 130)
     ├── LockError              another apply holds the target
     ├── FileError              a local file or folder that cannot be read or written (no space,
     │                          no permission, read-only, too large): names the file
@@ -121,6 +122,17 @@ class FileError(LeadconfError):
 class ApplyError(LeadconfError):
     def __init__(self, message: str, report=None):
         self.report = report
+        super().__init__(message)
+
+
+class ApplyInterrupted(ApplyError):
+    """The write in flight was abandoned (a second SIGINT or SIGTERM); `journal`: where the apply
+    was recorded, if it got as far as its first change."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str, journal: str | None = None):
+        self.journal = journal
         super().__init__(message)
 
 

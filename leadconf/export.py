@@ -1,5 +1,11 @@
-"""A tenant's current state as a config document: stable order, defaults left out, so that
-planning the export against the same tenant shows no changes."""
+"""A tenant's current state as a config document, in a stable order; planning the export against
+the same tenant shows no changes.
+
+By default the export owns what it exported: every managed field written, defaults included, and
+`prune: true` on the lists it writes in full, so that a plan of it (the nightly drift check) shows
+any hand change to those lists: a field set, an item added. `minimal=True` leaves defaults out and
+prunes nothing: whatever the file does not say stays unmanaged.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +22,24 @@ def _by_rank(items):
     return sorted(items, key=lambda i: (i.rank, i.id))
 
 
-def _written(kind: str, item, names: dict, *, skip=()) -> dict:
-    """An item's managed fields as the config writes them: those at their default left out."""
+def _written(kind: str, item, names: dict, *, skip=(), minimal=True) -> dict:
+    """An item's managed fields as the config writes them: those at their default left out when
+    `minimal`; else every field with a value (`deleted` only when true: listed means live)."""
     fields = model_to_config(kind, item, names)
-    return {f.config: fields[f.config] for f in FIELDS[kind]
-            if f.config not in skip and (f.default is ALWAYS or fields[f.config] not in (f.default, None))}
+
+    def wanted(f) -> bool:
+        value = fields[f.config]
+        if f.config in skip or value is None:
+            return False
+        if f.default is ALWAYS:
+            return True
+        return value != f.default if minimal or f.config == "deleted" else True
+
+    return {f.config: fields[f.config] for f in FIELDS[kind] if wanted(f)}
 
 
-def export_config(tenant: Tenant, include_deleted: bool = False) -> dict:
+def export_config(tenant: Tenant, include_deleted: bool = False, minimal: bool = False) -> dict:
+    """The tenant as a config document (see the module's docstring for `minimal`)."""
     names = {
         "user group": {g.id: g.name for g in tenant.user_groups},
         "heading": {h.id: h.name for h in tenant.headings},
@@ -32,15 +48,19 @@ def export_config(tenant: Tenant, include_deleted: bool = False) -> dict:
         "lead_status": {s.id: s.name for s in tenant.lead_statuses},
     }
     doc: dict = {"version": 1}
+    # Visibility and headings only where the Category list uses them (LC213 refuses them elsewhere).
+    no_links = ("visible_for", "headings") if tenant.category_grouping is False else ()
     for kind, section, items in (("category", "company_categories", tenant.categories),
                                  ("lead_status", "lead_statuses", tenant.lead_statuses)):
-        doc[section] = {"items": [_written(kind, i, names) for i in _by_rank(items) if include_deleted or not i.deleted]}
+        written = [_written(kind, i, names, skip=no_links, minimal=minimal)
+                   for i in _by_rank(items) if include_deleted or not i.deleted]
+        doc[section] = {"items": written} if minimal else {"prune": True, "items": written}
     automation = {}
     for rule in sorted(tenant.automation, key=lambda r: r.trigger):
         trigger = API_TO_TRIGGER.get(rule.trigger)
         if trigger is not None:
             skip = () if trigger == "lead_status_changed" else ("lead_status",)
-            automation[trigger] = _written("category_automation", rule, names, skip=skip)
+            automation[trigger] = _written("category_automation", rule, names, skip=skip, minimal=minimal)
     if automation:
         doc["category_automation"] = automation
     marketing: dict = {}
@@ -48,7 +68,8 @@ def export_config(tenant: Tenant, include_deleted: bool = False) -> dict:
         marketing["utm_tracking"] = tenant.utm_tracking
     flow = next((f for f in tenant.flows if f.distribute_steps), None)
     if flow is not None:
-        marketing["lead_distribution"] = {"flow": flow.name, **_written("lead_distribution", flow.distribute_step, names)}
+        step = _written("lead_distribution", flow.distribute_step, names, minimal=minimal)
+        marketing["lead_distribution"] = {"flow": flow.name, **step}
     if marketing:
         doc["marketing"] = marketing
     return doc

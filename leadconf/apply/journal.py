@@ -2,12 +2,14 @@
 leaves a record of exactly which changes were made.
 
     {"type": "plan", "plan": {...plan file...}, "target": ..., "started": ...}
-    {"type": "start", "index": 3, "before": {...the item as it was...}}
+    {"type": "start", "index": 3, "before": {...the item as it was (a reorder: the ranks)...}}
     {"type": "done", "index": 3, "key": 42, "before": {...}, "after": {...}}
+    {"type": "already", "index": 5, "key": 43, ...}     (found in its planned state)
     {"type": "failed", "index": 4, "error": "..."}
-    {"type": "end", "status": "complete" | "failed"}
+    {"type": "end", "status": "complete" | "failed" | "interrupted"}
 
-A resumed apply appends to the same file.
+A resumed apply appends to the same file, so the journal holds everything one plan did, over any
+number of runs: `made_changes` reads that back, and the undo plan is made from it.
 """
 
 from __future__ import annotations
@@ -135,3 +137,61 @@ def interrupted_changes(events: list[dict]) -> dict[int, dict | None]:
         elif event.get("type") in ("done", "already"):
             started.pop(event.get("index"), None)
     return started
+
+
+@dataclasses.dataclass(frozen=True)
+class Made:
+    """A change a journal shows carried out: its index in the plan, the key of the item it wrote
+    (a created item's new id), and the item's state before it (a reorder: the ranks it moved)."""
+
+    index: int
+    key: object
+    before: object
+
+
+def made_changes(events: list[dict]) -> list[Made]:
+    """Every change the journal's runs carried out, in the order they were made.
+
+    A change counts when a run recorded it done, or when a run was cut off after starting it and a
+    later run found it already in its planned state (the write went through; the "done" record
+    did not). Changes found already done at a run's start, never started by this journal, do not
+    count: they were not this apply's doing.
+    """
+    first_start: dict = {}  # index -> (position, the first before-image recorded)
+    done: dict = {}
+    for position, event in enumerate(events):
+        kind, index = event.get("type"), event.get("index")
+        if not isinstance(index, int):
+            continue
+        if kind == "start":
+            first_start.setdefault(index, (position, event.get("before")))
+        elif kind == "done" and index not in done:
+            done[index] = event
+        elif kind == "already" and index in first_start and index not in done:
+            done[index] = event  # cut off after the write: the resumed run found it made
+    made = []
+    for index, event in done.items():
+        position, image = first_start.get(index, (len(events), None))
+        before = event.get("before")
+        if isinstance(image, dict) and (before is None or isinstance(before, dict)) and _is_ranks(image):
+            before = {**(before or {}), **image}  # a reorder resumed: the ranks before its first attempt
+        made.append((position, Made(index, event.get("key"), before)))
+    return [m for _, m in sorted(made, key=lambda pm: pm[0])]
+
+
+def _is_ranks(image: dict) -> bool:
+    return bool(image) and all(isinstance(v, int) and not isinstance(v, bool) for v in image.values())
+
+
+def latest_journal(directory: str) -> str | None:
+    """The journal written to last in `directory` (finished or not): the latest apply."""
+    if not os.path.isdir(directory):
+        return None
+    paths = [os.path.join(directory, n) for n in os.listdir(directory) if n.startswith("apply-") and n.endswith(".jsonl")]
+    return max(paths, key=lambda p: (os.stat(p).st_mtime_ns, p), default=None)
+
+
+def undo_path(journal_path: str) -> str:
+    """Where the undo plan of a journal goes by default: beside it."""
+    base = journal_path[: -len(".jsonl")] if journal_path.endswith(".jsonl") else journal_path
+    return base + ".undo.json"

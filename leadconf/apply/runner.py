@@ -55,10 +55,11 @@ class ApplyReport:
     final: dict = field(default_factory=dict, repr=False)
     undo_deletes: bool = False
     undo_error: str | None = None  # the undo plan could not be written (the journal has what it needs)
+    interrupted: bool = False  # stopped between two changes by a signal (SIGINT, SIGTERM)
 
     @property
     def ok(self) -> bool:
-        return all(o.status in (DONE, ALREADY) for o in self.outcomes)
+        return not self.interrupted and all(o.status in (DONE, ALREADY) for o in self.outcomes)
 
     def counts(self) -> dict:
         out = {s: 0 for s in (DONE, ALREADY, FAILED, SKIPPED, NOT_STARTED)}
@@ -71,6 +72,8 @@ class ApplyReport:
         if self.ok:
             return None
         where = f" --resume {self.journal}" if self.journal else ""
+        if self.interrupted:
+            return f"To finish it: leadconf apply{where} (changes already made are skipped)."
         return f"Fix the cause, then finish with: leadconf apply{where} (changes already made are skipped)."
 
     def to_dict(self) -> dict:
@@ -82,6 +85,7 @@ class ApplyReport:
             "journal": self.journal,
             "undo": self.undo,
             **({"undo_error": self.undo_error} if self.undo_error else {}),
+            "interrupted": self.interrupted,
         }
 
 
@@ -162,11 +166,12 @@ def _depends_on_failure(change: Change, failed: list[Change]) -> bool:
 
 
 def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_on_error=False,
-               tenant=None, interrupted: dict | None = None) -> ApplyReport:
+               tenant=None, interrupted: dict | None = None, stop=None) -> ApplyReport:
     """Carry out `plan` against `backend`; the caller holds `backend.lock()`.
 
     `tenant`: the tenant as just read under the same lock (saves reading it again); `interrupted`:
-    index -> before-image of the changes a resumed journal shows as started but not finished.
+    index -> before-image of the changes a resumed journal shows as started but not finished;
+    `stop`: an Event (threading.Event) set to stop between two changes, the one in flight finished.
     """
     report = ApplyReport(target=plan.target, journal=journal.path if journal else None)
     state = TenantState(tenant if tenant is not None else backend.read())
@@ -176,8 +181,11 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
     for outcome in report.outcomes:
         if outcome.status == ALREADY:
             if journal:
-                journal.done(outcome.index, outcome.change.key, None, None, status="already")
+                journal.done(outcome.index, _key_now(state, outcome.change), None, None, status="already")
             continue
+        if stop is not None and stop.is_set():
+            report.interrupted = True
+            break  # the rest stays "not started"
         if failed and not continue_on_error:
             continue  # stays "not started"
         if failed and _depends_on_failure(outcome.change, failed):
@@ -186,10 +194,18 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
         if not _run_one(state, backend, outcome, journal):
             failed.append(outcome.change)
     if journal:
-        journal.end("complete" if report.ok else "failed")
+        journal.end("interrupted" if report.interrupted else "complete" if report.ok else "failed")
     report.final = {(kind, key): item for kind, items in state.items.items() for key, item in items.items()}
     report.final[("utm_tracking", None)] = state.utm_tracking
     return report
+
+
+def _key_now(state: TenantState, change: Change):
+    """The key of the item a change found already made: a created item's id, for the undo."""
+    if change.key is not None or change.kind not in LIST_KINDS:
+        return change.key
+    current = state.current(change)
+    return getattr(current, "id", None)
 
 
 def _refuse_if_stale(plan: Plan, state: TenantState, outcomes: list[Outcome], interrupted: dict) -> None:
@@ -213,7 +229,7 @@ def _refuse_if_stale(plan: Plan, state: TenantState, outcomes: list[Outcome], in
 def _run_one(state: TenantState, backend, outcome: Outcome, journal: Journal | None) -> bool:
     """Carry out one change, journaled; False when it failed."""
     if journal:
-        journal.start(outcome.index, None if outcome.change.action == "reorder" else state.current(outcome.change))
+        journal.start(outcome.index, _before_image(state, outcome.change))
     try:
         _carry_out(state, backend, outcome)
     except LeadconfError as exc:
@@ -226,6 +242,15 @@ def _run_one(state: TenantState, backend, outcome: Outcome, journal: Journal | N
     if journal:
         journal.done(outcome.index, outcome.key, outcome.before, outcome.after)
     return True
+
+
+def _before_image(state: TenantState, change: Change):
+    """What the journal keeps before a change: the item, or for a reorder the ranks it may move (a
+    reorder cut off halfway is undone from these, not from the part a resumed run moved)."""
+    if change.action != "reorder":
+        return state.current(change)
+    items = {name: _reorder_item(state, change, name) for name in (change.after or {})["ranks"]}
+    return {name: item.rank for name, item in items.items() if item is not None}
 
 
 def _fresh(state, backend, change: Change, key, expected):

@@ -10,8 +10,8 @@ caller shows the report.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from leadconf.apply.journal import Journal
 from leadconf.apply.runner import ApplyReport, apply_plan
@@ -35,6 +35,8 @@ class ApplySession:
     confirm         f(plan) -> bool, asked before a fresh plan is carried out; None: approved
     on_plan         f(plan, target), told every plan (and the backend's description) before it is
                     checked, to show it
+    stop            an Event (threading.Event): when set, the apply stops after the change in flight
+                    (report.interrupted); the journal and the undo plan cover what was done
     """
 
     backend: Backend
@@ -44,6 +46,8 @@ class ApplySession:
     continue_on_error: bool = False
     confirm: Callable[[Plan], bool] | None = None
     on_plan: Callable[[Plan, str], None] | None = None
+    stop: Any = None
+    journal_path: str | None = field(default=None, init=False)  # the journal, once there is one
 
     def apply_config(self, loaded: LoadedConfig) -> ApplyReport:
         """Plan `loaded` against the tenant as it is now, then carry the plan out, under one lock."""
@@ -85,9 +89,10 @@ class ApplySession:
             journal = Journal(journal_path)
         else:
             journal = Journal.create(self.journal_dir, plan.to_file_dict(), self.backend.description)
+        self.journal_path = journal.path
         try:
             report = apply_plan(plan, self.backend, journal=journal, continue_on_error=self.continue_on_error,
-                                tenant=tenant, interrupted=interrupted)
+                                tenant=tenant, interrupted=interrupted, stop=self.stop)
         finally:
             journal.close()
         write_undo_plan(plan, report, journal.path)

@@ -1,9 +1,17 @@
-"""The inverse plan of an apply: the before-image of every change made, as a plan that
-`leadconf apply PLANFILE` carries out to go back."""
+"""The inverse plan of an apply: the before-image of every change its journal shows made, as a
+plan that `leadconf apply PLANFILE` carries out to go back.
+
+It is made from the journal, not from one run's report, so that it covers everything one plan did
+over an interrupted run and any number of resumed ones (journal.made_changes).
+"""
 
 from __future__ import annotations
 
-from leadconf.apply.runner import DONE, ApplyReport
+import os
+from collections.abc import Mapping
+
+from leadconf.apply.journal import Made, made_changes, read_journal, undo_path
+from leadconf.apply.runner import ApplyReport
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
 from leadconf.vocabulary import fingerprint, fingerprint_value, list_fingerprint
@@ -14,19 +22,23 @@ UNDO_COMMAND = "leadconf undo {journal}"
 
 
 def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
-    """Save the inverse plan beside the journal (report.undo). When it cannot be written (a full
-    disk, no permission) after changes were made, the journal still holds every before-image:
-    report.undo_error says so and names the command that writes the undo plan from it."""
+    """Save the inverse of everything the journal shows done, over every run of it (a resumed
+    apply undoes the changes of the runs before it too), beside the journal (report.undo). When it
+    cannot be written (a full disk, no permission) after changes were made, the journal still holds
+    every before-image: report.undo_error says so and names the command that writes the undo plan
+    from it."""
     from leadconf.errors import LeadconfError
     from leadconf.fileio import atomic_write
-    from leadconf.plan.planfile import dumps, plan_keys
 
-    undo = inverse_plan(plan, report)
+    if not os.path.exists(journal_path):
+        return  # nothing was written: every change was already made
+    _, events = read_journal(journal_path)
+    undo = inverse_plan(plan, made_changes(events), report.final, journal_path)
     if not undo.changes:
         return
-    path = journal_path[: -len(".jsonl")] + ".undo.json"
+    path = undo_path(journal_path)
     try:  # sealed with the run's key, as `plan --out` seals a plan: `apply UNDOFILE` checks it
-        atomic_write(path, dumps(undo, plan_keys(create=True)), what="undo plan")
+        atomic_write(path, undo_text(undo), what="undo plan")
     except LeadconfError as exc:  # a file-system fault (FileError), or a key it cannot sign with
         report.undo_error = (
             f"the changes were made, but the undo plan could not be written: {exc}. The journal {journal_path} "
@@ -37,36 +49,18 @@ def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
     report.undo_deletes = undo.summary()["delete"] > 0
 
 
-def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
+def inverse_plan(plan: Plan, made: list[Made], final: Mapping, journal: str | None = None) -> Plan:
+    """`made`: the changes of `plan` that were carried out, in the order they were made;
+    `final`: (kind, key) -> the item as the tenant holds it now (a dataclass of the tenant model),
+    ("utm_tracking", None) -> the preference; the undo's fingerprints come from it."""
     changes = []
-    for outcome in reversed(report.outcomes):
-        if outcome.status != DONE:
+    reason = _REASON.format(journal=journal or "this run")
+    for m in reversed(made):
+        if not 0 <= m.index < len(plan.changes):
             continue
-        c = outcome.change
-        reason = _REASON.format(journal=report.journal or "this run")
-        fp = _final_fingerprint(report, c, outcome)
-        if c.action == "reorder":
-            ranks = outcome.before or {}
-            if ranks:
-                changes.append(Change(action="reorder", kind=c.kind, name=c.name, key=None,
-                                      before=c.after and {"order": c.after["order"]},
-                                      after={"order": (c.before or {})["order"], "ranks": ranks}, reason=reason,
-                                      source=c.source, fingerprint=_final_list_fingerprint(report, c.kind)))
-            continue
-        if c.action == "create":
-            if c.kind == "category_automation":
-                changes.append(Change(action="update", kind=c.kind, name=c.name, key=c.key, before={"enabled": True},
-                                      after={"enabled": False}, reason=reason, source=c.source, fingerprint=fp))
-            else:
-                changes.append(Change(action="delete", kind=c.kind, name=c.name, key=outcome.key,
-                                      before={"deleted": False}, after={"deleted": True},
-                                      reason=reason + " (it created this item)", source=c.source, fingerprint=fp))
-            continue
-        before, after = dict(c.after or {}), dict(c.before or {})
-        action = {"delete": "restore", "restore": "delete", "rename": "rename"}.get(c.action, "update")
-        changes.append(Change(action=action, kind=c.kind, name=after.get("name", c.name), key=c.key, before=before,
-                              after=after, reason=reason, source=c.source, fingerprint=fp,
-                              meta={"old_name": c.name} if action == "rename" else {}))
+        inverse = _inverse(plan.changes[m.index], m, final, reason)
+        if inverse is not None:
+            changes.append(inverse)
     return Plan(
         target=plan.target,
         locator=plan.locator,
@@ -78,18 +72,58 @@ def inverse_plan(plan: Plan, report: ApplyReport) -> Plan:
     )
 
 
-def _final_list_fingerprint(report: ApplyReport, kind: str) -> str:
+def _inverse(c: Change, m: Made, final: Mapping, reason: str) -> Change | None:
+    if c.action == "reorder":
+        ranks = m.before if isinstance(m.before, dict) else {}
+        if not ranks:
+            return None
+        return Change(action="reorder", kind=c.kind, name=c.name, key=None,
+                      before=c.after and {"order": c.after["order"]},
+                      after={"order": (c.before or {})["order"], "ranks": ranks}, reason=reason,
+                      source=c.source, fingerprint=_final_list_fingerprint(final, c.kind))
+    key = m.key if m.key is not None else c.key
+    fp = _final_fingerprint(final, c, key)
+    if c.action == "create":
+        if c.kind == "category_automation":
+            return Change(action="update", kind=c.kind, name=c.name, key=c.key, before={"enabled": True},
+                          after={"enabled": False}, reason=reason, source=c.source, fingerprint=fp)
+        return Change(action="delete", kind=c.kind, name=c.name, key=key, before={"deleted": False},
+                      after={"deleted": True}, reason=reason + " (it created this item)", source=c.source,
+                      fingerprint=fp)
+    before, after = dict(c.after or {}), dict(c.before or {})
+    action = {"delete": "restore", "restore": "delete", "rename": "rename"}.get(c.action, "update")
+    return Change(action=action, kind=c.kind, name=after.get("name", c.name), key=c.key, before=before,
+                  after=after, reason=reason, source=c.source, fingerprint=fp,
+                  meta={"old_name": c.name} if action == "rename" else {})
+
+
+def _final_list_fingerprint(final: Mapping, kind: str) -> str:
     """The list as the whole apply left it (every plan-file change carries a fingerprint)."""
-    return list_fingerprint([item for (k, _), item in report.final.items() if k == kind])
+    return list_fingerprint([item for (k, _), item in final.items() if k == kind])
 
 
-def _final_fingerprint(report: ApplyReport, change: Change, outcome) -> str | None:
-    """The item's digest as the whole apply left it: a later change of the same apply (a reorder)
-    may have moved it after its own change was made."""
+def _final_fingerprint(final: Mapping, change: Change, key) -> str | None:
+    """The item's digest as the tenant holds it after the apply: a later change of the same apply
+    (a reorder) may have moved it after its own change was made."""
     if change.kind == "utm_tracking":
-        return fingerprint_value(report.final.get(("utm_tracking", None), outcome.after))
-    if change.action == "reorder":
-        return None
-    key = outcome.key if outcome.key is not None else change.key
-    item = report.final.get((change.kind, key), outcome.after)
+        return fingerprint_value(final.get(("utm_tracking", None)))
+    item = final.get((change.kind, key))
     return fingerprint(item) if item is not None and not isinstance(item, (bool, dict)) else None
+
+
+def undo_text(undo: Plan) -> str:
+    """The undo plan as its file holds it: sealed with this run's plan key, as `plan --out` seals
+    a plan, so that `apply UNDOFILE` takes it as it is. Raises a LeadconfError when it cannot sign."""
+    from leadconf.plan.planfile import dumps, plan_keys
+
+    return dumps(undo, plan_keys(create=True))
+
+
+def final_state(tenant) -> dict:
+    """(kind, key) -> item of a tenant read now, in the form `inverse_plan` takes."""
+    from leadconf.apply.state import TenantState
+
+    state = TenantState(tenant)
+    final: dict = {(kind, key): item for kind, items in state.items.items() for key, item in items.items()}
+    final[("utm_tracking", None)] = state.utm_tracking
+    return final

@@ -23,6 +23,7 @@ _COMMANDS = {
     "login": "leadconf.cli.login:login",
     "logout": "leadconf.cli.login:logout",
     "doctor": "leadconf.cli.doctor:doctor",
+    "undo": "leadconf.cli.undo:undo",
 }
 
 
@@ -35,14 +36,49 @@ class _LazyGroup(click.Group):
         if target is None:
             return None
         module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
+        command = getattr(importlib.import_module(module), attr)
+        _accept_global_options(command)
+        return command
+
+
+def _set_verbose(ctx, param, value):
+    if value:
+        ctx.find_root().ensure_object(dict)["verbose"] = True
+        from leadconf.cli.common import enable_debug_log
+
+        enable_debug_log()
+
+
+def _set_color(ctx, param, value):
+    if value is not None:
+        ctx.find_root().ensure_object(dict)["color"] = value
+
+
+_VERBOSE_HELP = "Log each API request (method, path, status, time; secrets redacted)."
+_COLOR_HELP = "Colour the output (default: on a terminal, unless NO_COLOR)."
+
+
+def _global_params() -> list[click.Option]:
+    return [
+        click.Option(["-v", "--verbose"], is_flag=True, expose_value=False, callback=_set_verbose, help=_VERBOSE_HELP),
+        click.Option(["--color/--no-color"], default=None, expose_value=False, callback=_set_color, help=_COLOR_HELP),
+    ]
+
+
+def _accept_global_options(command: click.Command) -> None:
+    """The group's options are accepted after the command too (`leadconf plan -v`)."""
+    taken = {opt for p in command.params for opt in (*p.opts, *p.secondary_opts)}
+    for param in _global_params():
+        if not taken & {*param.opts, *param.secondary_opts}:
+            command.params.append(param)
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="leadconf")
-@click.option("-v", "--verbose", is_flag=True, help="Log each API request (method, path, status, time; secrets redacted).")
+@click.option("-v", "--verbose", is_flag=True, help=_VERBOSE_HELP + " Also accepted after the command.")
+@click.option("--color/--no-color", default=None, help=_COLOR_HELP + " Also accepted after the command.")
 @click.pass_context
-def cli(ctx, verbose):
+def cli(ctx, verbose, color):
     """Configuration as code for SuperOffice CRM lead management.
 
     \b
@@ -60,6 +96,7 @@ def cli(ctx, verbose):
     """
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    ctx.obj["color"] = color
     if verbose:
         from leadconf.cli.common import enable_debug_log
 

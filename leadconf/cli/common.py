@@ -26,7 +26,7 @@ def config_option(f):
         "configs",
         multiple=True,
         type=click.Path(),
-        help="Config file or directory (repeatable; sections merge). Default: leadconf.yaml",
+        help="Config file or directory (repeatable; sections merge). Default: leadconf.yaml (or leadconf.yml)",
     )(f)
 
 
@@ -41,10 +41,57 @@ def target_option(f):
     )(f)
 
 
+DEFAULT_CONFIGS = ("leadconf.yaml", "leadconf.yml")
+
+
 def default_configs(configs) -> list[str]:
+    """The -c files given, else leadconf.yaml, else leadconf.yml (as CI and pre-commit accept both)."""
     if configs:
         return list(configs)
-    return ["leadconf.yaml"]
+    found = next((name for name in DEFAULT_CONFIGS if os.path.exists(name)), DEFAULT_CONFIGS[0])
+    return [found]
+
+
+# --output json: every outcome is a JSON document on stdout, errors included. The command says so
+# once it has parsed its options; an error before that (a usage error) is told by the arguments.
+_JSON_ERRORS = {"on": False}
+
+
+def json_errors(output: str) -> None:
+    """Called by a command with its --output: with json, an error is also a JSON document on stdout."""
+    _JSON_ERRORS["on"] = output == "json"
+
+
+def _wants_json(argv) -> bool:
+    args = list(sys.argv[1:] if argv is None else argv)
+    return _JSON_ERRORS["on"] or "--output=json" in args or any(
+        a == "--output" and b == "json" for a, b in zip(args, args[1:]))
+
+
+def _echo_json_error(exc: Exception, code: int) -> None:
+    import json
+
+    error: dict = {"type": exc.__class__.__name__, "message": _message(exc)}
+    if isinstance(exc, ConfigError):
+        error["diagnostics"] = [d.to_dict() for d in exc.diagnostics]
+    if isinstance(exc, StalePlan) and exc.items:
+        error["items"] = list(exc.items)
+    doc = {"ok": False, "exit_code": code, "error": error}
+    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, click.ClickException):
+        return exc.format_message()
+    return str(exc)
+
+
+def _hint_for_o(exc: click.UsageError) -> None:
+    """-o is a file in every command that writes one; elsewhere, say where the format went."""
+    if isinstance(exc, click.NoSuchOption) and exc.option_name == "-o":
+        exc.message += (  # type: ignore[misc]  # click's own attribute, shown by exc.show()
+" (-o/--out names a file, in the commands that write one: plan, export, schema, undo;"
+                        " for the format: --output json)")
 
 
 def enable_debug_log():
@@ -108,20 +155,22 @@ def report_error(exc: LeadconfError):
 def run(group: click.Group, argv=None):
     if os.environ.get("LEADCONF_LOG", "").lower() == "debug":
         enable_debug_log()
+    _JSON_ERRORS["on"] = False
     try:
         rv = group.main(args=argv, prog_name="leadconf", standalone_mode=False)
     except LeadconfError as exc:
         report_error(exc)
-        sys.exit(exc.exit_code)
+        _exit_with(exc, exc.exit_code, argv)
     except click.exceptions.Abort:
         echo_err("Aborted.")
         sys.exit(EXIT_INTERRUPTED)
     except click.UsageError as exc:
+        _hint_for_o(exc)
         exc.show()
-        sys.exit(EXIT_USAGE)
+        _exit_with(exc, EXIT_USAGE, argv)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(EXIT_ERROR)
+        _exit_with(exc, EXIT_ERROR, argv)
     except KeyboardInterrupt:
         echo_err("Interrupted.")
         sys.exit(EXIT_INTERRUPTED)
@@ -136,3 +185,9 @@ def run(group: click.Group, argv=None):
         )
         sys.exit(EXIT_ERROR)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _exit_with(exc: Exception, code: int, argv) -> None:
+    if _wants_json(argv):
+        _echo_json_error(exc, code)
+    sys.exit(code)

@@ -8,9 +8,32 @@ from concurrent.futures import ThreadPoolExecutor
 
 import click
 
-from leadconf.cli.common import config_option, default_configs, echo_err, echo_out, echo_rendered, target_option
+from leadconf.cli.common import (
+    config_option,
+    default_configs,
+    echo_err,
+    echo_out,
+    echo_rendered,
+    json_errors,
+    target_option,
+)
 
 _OUTPUTS = click.Choice(["text", "json", "markdown", "github"])
+
+
+def _file_not_format(value):
+    """-o is a file in every command; `plan -o json` (the format, in leadconf 0.1) gets a hint."""
+    if value in _OUTPUTS.choices:
+        raise click.BadParameter(f"-o/--out is the file to save the plan to, not the format: did you mean "
+                                 f"--output {value}? (to save a plan in a file named {value!r}: --out ./{value})",
+                                 param_hint="'-o'")
+    return value
+
+
+def _global_color():
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.get("color") if isinstance(obj, dict) else None
 
 
 def _color(flag) -> bool:
@@ -86,8 +109,9 @@ def _render(plan, output, color):
 @config_option
 @target_option
 @click.option("--targets-file", type=click.Path(dir_okay=False), help="A file with one target per line.")
-@click.option("-o", "--output", type=_OUTPUTS, default="text", show_default=True, help="How to show the plan.")
-@click.option("--out", "plan_out", type=click.Path(dir_okay=False), help="Save the plan to this file for `leadconf apply PLANFILE`.")
+@click.option("--output", type=_OUTPUTS, default="text", show_default=True, help="How to show the plan (the format).")
+@click.option("-o", "--out", "plan_out", type=click.Path(dir_okay=False), callback=lambda ctx, p, v: _file_not_format(v),
+              help="Save the plan to this FILE for `leadconf apply PLANFILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes (0 none, 1 error).")
 @click.option("--color/--no-color", default=None, help="Colour the text output (default: on a terminal, unless NO_COLOR).")
 @click.option("--parallel", type=click.IntRange(1, 32), default=8, show_default=True, help="Targets planned at once.")
@@ -97,6 +121,8 @@ def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, co
     from leadconf.config.loader import load_config
     from leadconf.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 
+    json_errors(output)
+    color = _color(color if color is not None else _global_color())
     loaded = load_config(default_configs(configs))
     chosen = _targets(targets, targets_file, loaded)
     if plan_out and len(chosen) > 1:
@@ -120,7 +146,7 @@ def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, co
         else:
             if many and output in ("text", "markdown"):
                 echo_out(f"== {target}" if output == "text" else "")
-            echo_rendered(_render(result, output, _color(color)), color=_color(color))
+            echo_rendered(_render(result, output, color), color=color)
         if result.has_changes and detailed_exitcode and code == EXIT_OK:
             code = EXIT_CHANGES
         if plan_out:
@@ -132,12 +158,21 @@ def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, co
     return code
 
 
-def _confirm(plan_) -> bool:
-    from leadconf.errors import PlanError
+def _confirm(request):
+    """Ask on the terminal; a Ctrl-C at the question cancels at once."""
 
-    if sys.stdin is None or not sys.stdin.isatty():  # None: started with standard input closed
-        raise PlanError("apply needs confirmation: no terminal to ask on. Review the plan, then pass --auto-approve.")
-    return click.confirm("Apply these changes?", default=False, err=True)
+    def confirm(plan_) -> bool:
+        from leadconf.errors import PlanError
+
+        if sys.stdin is None or not sys.stdin.isatty():  # None: started with standard input closed
+            raise PlanError("apply needs confirmation: no terminal to ask on. Review the plan, then pass --auto-approve.")
+        request.prompting = True
+        try:
+            return click.confirm("Apply these changes?", default=False, err=True)
+        finally:
+            request.prompting = False
+
+    return confirm
 
 
 @click.command()
@@ -151,7 +186,7 @@ def _confirm(plan_) -> bool:
 @click.option("--continue-on-error", is_flag=True, help="Go on with the changes that do not depend on a failed one.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted apply (PLANFILE: its journal; default: the latest unfinished).")
 @click.option("--journal-dir", default=os.path.join(".leadconf", "journal"), show_default=True, type=click.Path(file_okay=False), help="Where journals and undo plans go.")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="How to report.")
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True, help="How to report (the format).")
 @click.option("--color/--no-color", default=None)
 @click.option("--parallel", type=click.IntRange(1, 32), default=8, show_default=True, help="Targets applied at once.")
 @click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second per tenant (default 10).")
@@ -160,67 +195,101 @@ def apply(planfile, configs, targets, targets_file, auto_approve, allow_delete, 
     """Carry out a plan: a saved PLANFILE, or a fresh plan of the config.
 
     Changes run in a safe order, each one journaled; afterwards an undo plan is saved that
-    `leadconf apply UNDOFILE` runs to go back.
+    `leadconf apply UNDOFILE` runs to go back (`leadconf undo` writes it again from the journal).
+    Ctrl-C or SIGTERM stops after the change in flight, says how to resume or undo, and exits 130.
     """
+    from leadconf.cli.interrupt import stop_on_signals
     from leadconf.cli.saved import plan_keys
 
+    json_errors(output)
     plan_keys()  # a LEADCONF_PLAN_KEY the undo plan cannot be signed with is refused before any change
     rails = {"journal_dir": journal_dir, "allow_delete": allow_delete, "allow_large_change": allow_large_change,
              "continue_on_error": continue_on_error}
-    if resume:
-        return _resume(planfile, targets, rails, rate_limit, output)
-    if planfile:
-        return _apply_saved(planfile, configs, targets, rails, rate_limit, output)
-    return _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel)
+    color = _color(color if color is not None else _global_color())
+    with stop_on_signals() as request:
+        rails["stop"] = request.event
+        if resume:
+            return _resume(planfile, targets, rails, rate_limit, output)
+        if planfile:
+            return _apply_saved(planfile, configs, targets, rails, rate_limit, output)
+        return _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel,
+                             request)
 
 
 def _with_session(target, rate_limit, rails, run, **hooks):
     """run(session) on an ApplySession over the opened target; the backend is closed after."""
     from leadconf.apply import ApplySession
+    from leadconf.errors import ApplyInterrupted
 
     backend = _open(target, rate_limit)
+    session = ApplySession(backend, **rails, **hooks)
     try:
-        return run(ApplySession(backend, **rails, **hooks))
+        return run(session)
+    except KeyboardInterrupt:
+        journal = session.journal_path if session.journal_path and os.path.exists(session.journal_path) else None
+        raise ApplyInterrupted(_abandoned(target, journal, rails), journal) from None
     finally:
         backend.close()
+
+
+def _abandoned(target, journal, rails) -> str:
+    if journal is None:
+        return f"apply to {target} interrupted before its first change; nothing was changed"
+    return (f"apply to {target} interrupted in the middle of a change (the write in flight was abandoned).\n"
+            f"Journal: {journal}\n"
+            f"To finish it: {_resume_command(journal, rails)}\n"
+            f"To go back instead: leadconf undo {journal}, then apply the undo plan it writes")
+
+
+def _resume_command(journal, rails) -> str:
+    flags = [f for f, on in (("--allow-delete", rails.get("allow_delete")),
+                             ("--allow-large-change", rails.get("allow_large_change")),
+                             ("--continue-on-error", rails.get("continue_on_error"))) if on]
+    return " ".join(["leadconf apply --resume", _quote(journal), *flags])
+
+
+def _quote(path: str) -> str:
+    import shlex
+
+    return shlex.quote(path)
 
 
 def _apply_saved(planfile, configs, targets, rails, rate_limit, output):
     from leadconf.cli.saved import apply_saved
 
     target, report = apply_saved(planfile, configs, targets, _session(rate_limit, rails), output)
-    return _finish([(target, report, None)], output)
+    return _finish([(target, report, None)], output, rails)
 
 
 def _resume(journal_path, targets, rails, rate_limit, output):
     from leadconf.cli.saved import resume
 
     target, report = resume(journal_path, rails["journal_dir"], targets, _session(rate_limit, rails), output)
-    return _finish([(target, report, None)], output)
+    return _finish([(target, report, None)], output, rails)
 
 
 def _session(rate_limit, rails):
     return lambda target, run, **hooks: _with_session(target, rate_limit, rails, run, **hooks)
 
 
-def _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel):
+def _apply_config(configs, targets, targets_file, auto_approve, rails, rate_limit, output, color, parallel, request):
     from leadconf.config.loader import load_config
 
     loaded = load_config(default_configs(configs))
     chosen = _targets(targets, targets_file, loaded)
     if len(chosen) > 1 and not auto_approve:
         raise click.UsageError("applying to several targets needs --auto-approve (review their plans first)")
-    hooks = {"confirm": None if auto_approve else _confirm, "on_plan": None}
+    hooks = {"confirm": None if auto_approve else _confirm(request), "on_plan": None}
     if output == "text" and len(chosen) == 1:
-        hooks["on_plan"] = lambda plan_, target: echo_rendered(_render(plan_, "text", _color(color)), color=_color(color))
+        hooks["on_plan"] = lambda plan_, target: echo_rendered(_render(plan_, "text", color), color=color)
     results = _run_each(chosen, parallel, lambda t: _with_session(t, rate_limit, rails, lambda s: s.apply_config(loaded), **hooks))
-    return _finish(results, output)
+    return _finish(results, output, rails)
 
 
-def _finish(results, output):
+def _finish(results, output, rails):
     from leadconf.apply.runner import raise_if_failed
     from leadconf.cli.common import report_error
-    from leadconf.errors import EXIT_ERROR, EXIT_OK, LeadconfError
+    from leadconf.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, LeadconfError
 
     code = EXIT_OK
     documents = []
@@ -230,16 +299,18 @@ def _finish(results, output):
                 echo_err(f"== {target}: failed")
             report_error(exc)
             documents.append({"target": target, "ok": False, "error": str(exc)})
-            code = EXIT_ERROR
+            code = max(code, exc.exit_code)
             continue
-        documents.append(report.to_dict())
+        documents.append({**report.to_dict(), **_next_steps(report, rails)})
         if output == "text":
-            _print_report(report, many=len(results) > 1)
+            _print_report(report, many=len(results) > 1, rails=rails)
         if report.undo_error:
             echo_err(f"error: {report.undo_error}")
-            code = EXIT_ERROR
-        if not report.ok:
-            code = EXIT_ERROR
+            code = max(code, EXIT_ERROR)
+        if report.interrupted:
+            code = EXIT_INTERRUPTED
+        elif not report.ok:
+            code = max(code, EXIT_ERROR)
             if output == "text" and len(results) == 1:
                 try:
                     raise_if_failed(report)
@@ -250,7 +321,21 @@ def _finish(results, output):
     return code
 
 
-def _print_report(report, many):
+def _next_steps(report, rails) -> dict:
+    """The commands that finish or undo an apply that did not finish (for the JSON report)."""
+    if report.ok or not report.journal:
+        return {}
+    steps = {"resume_command": _resume_command(report.journal, rails)}
+    if report.undo:
+        steps["undo_command"] = _undo_command(report)
+    return steps
+
+
+def _undo_command(report) -> str:
+    return f"leadconf apply {_quote(report.undo)}" + (" --allow-delete" if report.undo_deletes else "")
+
+
+def _print_report(report, many, rails):
     from leadconf.apply.runner import DONE
     from leadconf.plan.change import KIND_TITLES
 
@@ -266,22 +351,26 @@ def _print_report(report, many):
             line += f": {o.error}"
         echo_out(prefix + line)
     c = report.counts()
-    echo_out(f"{prefix}Applied: {c[DONE]} done, {c['already done']} already done, {c['failed']} failed, "
-               f"{c['skipped']} skipped, {c['not started']} not started.")
+    head = "Interrupted" if report.interrupted else "Applied"
+    echo_out(f"{prefix}{head}: {c[DONE]} done, {c['already done']} already done, {c['failed']} failed, "
+             f"{c['skipped']} skipped, {c['not started']} not started.")
     if report.journal:
         echo_out(f"{prefix}Journal: {report.journal}")
     if report.undo:
-        flag = " --allow-delete" if report.undo_deletes else ""
-        echo_out(f"{prefix}Undo plan: {report.undo} (to go back: leadconf apply {report.undo}{flag})")
+        echo_out(f"{prefix}Undo plan: {report.undo} (to go back: {_undo_command(report)})")
+    if report.interrupted and report.journal:
+        echo_out(f"{prefix}To finish it: {_resume_command(report.journal, rails)}")
 
 
 @click.command()
 @target_option
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
 @click.option("--include-deleted", is_flag=True, help="List deleted items too, as deleted: true.")
+@click.option("--minimal", is_flag=True, help="Leave out fields at their default and prune nothing (everything else unmanaged); "
+              "by default the export manages every field of the lists it writes, and prunes them, so that a plan shows hand changes.")
 @click.option("--schema-ref", metavar="PATH|URL", help="Start the file with a yaml-language-server modeline to this schema.")
 @click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second (default 10).")
-def export(targets, out_file, include_deleted, schema_ref, rate_limit):
+def export(targets, out_file, include_deleted, minimal, schema_ref, rate_limit):
     """Write the tenant's current state as a config file."""
     from leadconf.backends.registry import resolve_targets
     from leadconf.export import export_config, to_yaml
@@ -292,7 +381,7 @@ def export(targets, out_file, include_deleted, schema_ref, rate_limit):
         raise click.UsageError("export reads one target")
     backend = _open(chosen[0], rate_limit)
     try:
-        text = to_yaml(export_config(backend.read(), include_deleted=include_deleted), schema_ref)
+        text = to_yaml(export_config(backend.read(), include_deleted=include_deleted, minimal=minimal), schema_ref)
     finally:
         backend.close()
     if out_file:

@@ -66,11 +66,10 @@ def _banner(output: str, how: str = ""):
 def apply_saved(planfile: str, configs: Sequence[str], targets: Sequence[str], session: Opener, output: str):
     """(target, report) of a saved plan: a sealed one as it is, on its own target; an unsealed one
     as far as a fresh plan of the config confirms it, on the target at hand, which must be its."""
-    from leadconf.plan import planfile as files
     from leadconf.plan.confirm import require_same_target, tighter_policy
 
     given = given_target(targets)
-    saved = files.load(planfile, plan_keys())
+    saved = _load_plan_file(planfile)
     plan_ = saved.plan
     where = plan_.locator or plan_.target
     if saved.sealed:
@@ -84,6 +83,20 @@ def apply_saved(planfile: str, configs: Sequence[str], targets: Sequence[str], s
     require_same_target(target, where, f"the plan file {planfile}")
     return target, session(target, lambda s: s.apply_confirmed(plan_, loaded),
                            on_plan=_banner(output, "unsealed, confirmed by a fresh plan of the config"))
+
+
+def _load_plan_file(planfile: str):
+    """The saved plan; a config given where the plan file goes (`apply leadconf.yaml`) gets a hint."""
+    from leadconf.errors import PlanFileError
+    from leadconf.plan import planfile as files
+
+    try:
+        return files.load(planfile, plan_keys())
+    except PlanFileError as exc:
+        if not str(planfile).lower().endswith((".yaml", ".yml")):
+            raise
+        raise PlanFileError(f"{exc}\nA config goes after -c: leadconf apply -c {planfile}  "
+                            "(PLANFILE is a plan saved by `leadconf plan --out`)") from None
 
 
 def _load(configs: Sequence[str]):

@@ -126,8 +126,10 @@ def _check_targets(loaded, targets) -> list:
 
 
 @click.command()
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), help="Write the schema to FILE instead of stdout.")
-def schema(output):
+@click.option("-o", "--out", "output", type=click.Path(dir_okay=False), help="Write the schema to FILE instead of stdout.")
+@click.option("--output", "old_output", type=click.Path(dir_okay=False), hidden=True,
+              help="The spelling of --out before 0.2 (--output is a format everywhere else).")
+def schema(output, old_output):
     """Print the JSON Schema (2020-12) of the config file.
 
     Editors use it through a first line such as
@@ -135,6 +137,9 @@ def schema(output):
     """
     from leadconf.config.schema import schema_text
 
+    if old_output is not None:  # unambiguous here (the schema has one format): still works, with a hint
+        echo_err("note: `schema --output FILE` is now `schema -o/--out FILE` (--output names a format elsewhere)")
+        output = output or old_output
     text = schema_text()
     if output is None:
         sys.stdout.write(text)

@@ -136,8 +136,9 @@ def _lead_enabled_category(report: _Report, config: Config):
         return  # definitely there, or it depends on what the tenant holds (checked at plan time)
     message = ("no potential_customer category has lead status enabled, so no company can carry a lead "
                "status (step 1 of setting up lead management)")
-    if cats.prune:
-        report.error("LC103", (CATS, "prune"), message + "; the list is pruned, so none will be left")
+    if cats.prune:  # a warning still: the tenant may have none yet (an export of it); LC202 decides at plan time
+        report.warning("LC103", (CATS, "prune"), message + "; the list is pruned, so none will be left (plan "
+                       "refuses this where the tenant has one now: LC202)")
     else:
         report.warning("LC103", (CATS,), message + " here; the tenant must hold one (checked at plan time)")
 

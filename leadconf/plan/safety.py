@@ -36,6 +36,10 @@ def _large_changes(plan: Plan) -> list[str]:
     problems = []
     for kind in LIST_KINDS:
         size = plan.list_sizes.get(kind, 0)
+        emptied = _emptied(plan, kind, size)
+        if emptied:
+            problems.append(emptied)
+            continue
         if size < floor or size == 0:
             continue
         count = sum(1 for c in plan.changes if c.kind == kind and c.action in _COUNTED)
@@ -47,3 +51,14 @@ def _large_changes(plan: Plan) -> list[str]:
                 "policy.max_change_percent in the config."
             )
     return problems
+
+
+def _emptied(plan: Plan, kind: str, size: int) -> str | None:
+    """A plan that deletes every live item of a list (`prune: true` with no items, or every item
+    marked deleted) is a mass delete whatever the list's size or the policy: the flag it needs is
+    the same as any change over the threshold."""
+    deletes = sum(1 for c in plan.changes if c.kind == kind and c.action == "delete")
+    if size == 0 or deletes < size:
+        return None
+    return (f"{KIND_TITLES[kind]}: the plan deletes every item of the list ({deletes} of {size}), as `prune: true` "
+            "with no items does. Review the plan, then re-run with --allow-large-change.")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from leadconf.config.loader import load_config
 from tests.config.util import errors_of, located, validate
+from tests.helpers import run_cli
 
 
 def _load(write, text):
@@ -40,7 +43,11 @@ def test_lc102_not_for_a_deleted_or_disabled_category(write):
         """)
 
 
-def test_lc103_error_when_pruned(write):
+def test_lc103_when_pruned_is_a_warning_and_the_tenant_decides(write, tmp_path):
+    """Issue 14: an export of a tenant with no lead-enabled category lists every category with
+    lead_status: false and prune: true. That was an error (LC103), so the export of such a tenant
+    could not be planned. Now a warning; at plan time LC202 refuses it only where the config takes
+    the last lead-enabled category away."""
     path = write("c.yaml", """
         version: 1
         company_categories:
@@ -52,9 +59,20 @@ def test_lc103_error_when_pruned(write):
           items:
             - name: Open
         """)
-    diags = errors_of(path)
-    assert located(diags) == [("c.yaml", 3, 10, "LC103")]
-    assert diags[0].severity == "error"
+    loaded = load_config([path], env={})  # raised ConfigError (LC103) before
+    assert located(loaded.warnings) == [("c.yaml", 3, 10, "LC103")]
+    tenant = {"format": "leadconf-snapshot/1", "lead_statuses": [{"Id": 1, "Name": "Open", "Rank": 1}], "categories": [
+        {"CategoryId": 1, "Name": "Customer", "CategoryGroup": "Customer", "Rank": 1},
+        {"CategoryId": 2, "Name": "Prospect", "CategoryGroup": "PotentialCustomer", "Rank": 2, "EnableLeadStatus": False}]}
+    snapshot = tmp_path / "tenant.json"
+    snapshot.write_text(json.dumps(tenant))
+    code, out, err = run_cli("plan", "-c", path, "--target", f"snapshot:{snapshot}", "--detailed-exitcode")
+    assert code == 0, out + err  # no lead-enabled category to start with: nothing taken away
+    assert "LC202" in out and "LC103" not in out
+    tenant["categories"][1]["EnableLeadStatus"] = True
+    snapshot.write_text(json.dumps(tenant))
+    code, out, err = run_cli("plan", "-c", path, "--target", f"snapshot:{snapshot}")
+    assert code == 1 and "LC202 after apply, no potential_customer category would have lead status enabled" in err
 
 
 def test_lc103_warning_when_not_pruned(write):

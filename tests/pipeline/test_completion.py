@@ -65,6 +65,15 @@ def test_protocol_completes_option_choices():
     assert "plain,--detailed-exitcode" in _complete("leadconf plan --det", 2)
 
 
+def test_protocol_follows_the_one_grammar():
+    """-o is a file in every command (completed as a file), --output a format; undo and the global
+    options after a command are offered too (issue 14)."""
+    assert _complete("leadconf plan -o ", 3) == ["file,"]
+    assert _complete("leadconf undo --o", 2) == ["plain,--out"]
+    assert "plain,--verbose" in _complete("leadconf plan --verb", 2)
+    assert _complete("leadconf un", 1) == ["plain,undo"]
+
+
 def test_sourced_bash_script_completes_leadconf_pl(tmp_path):
     script = tmp_path / "leadconf.bash"
     script.write_text(_script("bash"))

@@ -39,7 +39,8 @@ SUBSTITUTES = {
     'pip install "./leadconf[superoffice]"': "true",  # ... where leadconf is installed from this checkout
 }
 
-MISTAKE = ("  - name: Partner\n    group: partner\n", "  - name: Partner\n    group: partner\n    lead_status: true\n")
+MISTAKE = ("  - name: Partner\n    group: partner\n    lead_status: false\n",
+           "  - name: Partner\n    group: partner\n    lead_status: true\n")
 
 
 def _console_blocks() -> list[str]:
@@ -142,7 +143,7 @@ HOOKS_BEFORE = {
     ("leadconf validate", 2): lambda s: _edit(s, "leadconf.yaml", *MISTAKE),  # "A mistake, to see what one looks like"
 }
 HOOKS_AFTER = {
-    ("sed -n 30,33p leadconf.yaml", 0): lambda s: _edit(s, "leadconf.yaml", *reversed(MISTAKE)),  # "Undo the mistake"
+    ("sed -n 32,35p leadconf.yaml", 0): lambda s: _edit(s, "leadconf.yaml", *reversed(MISTAKE)),  # "Undo the mistake"
 }
 
 
@@ -221,7 +222,7 @@ def test_the_pull_request_comment_is_what_the_recipe_writes(walkthrough, tmp_pat
     assert job.ok, job.log()
     comment = (checkout / "comment.md").read_text(encoding="utf-8")
     assert LONG_ID.sub("COMMIT", comment) == LONG_ID.sub("COMMIT", _quoted_comment())
-    # "annotated on lines 14, 23, 54 and 57": the annotations are step 5's
+    # "annotated on lines 16, 25, 69 and 72": the annotations are step 5's
     shown_annotations = STEPS[next(i for i, (c, _) in enumerate(STEPS) if c == "leadconf plan --output github")][1]
     assert job.step("Annotations").stdout == shown_annotations
 

@@ -1,6 +1,8 @@
 """An apply cut off at any point (SIGKILL between two writes) leaves a journal that says which
 changes were made, and `leadconf apply --resume` finishes the job: the final tenant equals the one
-an uninterrupted apply produces. Tried at every cut point of a plan with a change of every kind."""
+an uninterrupted apply produces; and the undo plan the resumed apply writes takes back everything,
+the killed run's changes included (issue 14). Tried at every cut point of a plan with a change of
+every kind."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sys
 import pytest
 
 from tests.helpers import EXAMPLES, ROOT, run_cli
-from tests.reliability import killer
+from tests.reliability import as_before, killer
 
 CONFIG = os.path.join(os.path.dirname(__file__), "many-changes.yaml")
 TENANT = os.path.join(EXAMPLES, "tenants", "existing-customer.json")
@@ -40,6 +42,8 @@ def _reference(tmp_path):
 @pytest.mark.slow
 def test_every_cut_point_resumes_to_the_same_tenant(tmp_path):
     reference = _reference(tmp_path)
+    with open(TENANT, encoding="utf-8") as fh:
+        original = json.load(fh)
     # Count the backend writes of a whole apply (a reorder writes one item per moved rank).
     probe = tmp_path / "probe.json"
     shutil.copy(TENANT, probe)
@@ -78,6 +82,12 @@ def test_every_cut_point_resumes_to_the_same_tenant(tmp_path):
             assert json.load(fh) == reference, f"cut {cut}: the resumed tenant differs from an uninterrupted apply"
         code, out, err = run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{target}", "--detailed-exitcode")
         assert code == 0, f"cut {cut}: a plan after the resumed apply shows changes:\n{out}"
+        undo = journal.with_name(journal.name.removesuffix(".jsonl") + ".undo.json")
+        code, out, err = run_cli("apply", str(undo), "--allow-delete", "--allow-large-change", "--journal-dir",
+                                 str(work / "undo-journal"))
+        assert code == 0, f"cut {cut}: {out}{err}"
+        with open(target, encoding="utf-8") as fh:
+            assert as_before(original, json.load(fh)) == [], f"cut {cut}: the undo left changes behind"
 
 
 def _total_writes(journal_dir) -> int:

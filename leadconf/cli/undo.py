@@ -1,0 +1,79 @@
+"""`leadconf undo [JOURNAL] [--out FILE]`: write the undo plan of an apply from its journal.
+
+Every apply writes its undo plan when it ends (stopped by Ctrl-C too). This command writes it again
+from the journal alone: after a crash or a second Ctrl-C, when the undo plan could not be written,
+or to put it somewhere else. The plan covers every change the journal records, over an
+interrupted run and any number of resumed ones; it is applied like any plan file.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from leadconf.cli.common import echo_err
+
+
+@click.command()
+@click.argument("journal", required=False, type=click.Path(dir_okay=False))
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False),
+              help="Write the undo plan to this file (default: beside the journal, as .undo.json).")
+@click.option("--journal-dir", default=os.path.join(".leadconf", "journal"), show_default=True,
+              type=click.Path(file_okay=False), help="Where to look for the latest journal.")
+@click.option("--rate-limit", type=click.FloatRange(min=0.1), help="API requests per second (default 10).")
+def undo(journal, out_file, journal_dir, rate_limit):
+    """Write the undo plan of the apply recorded in JOURNAL (default: the latest in --journal-dir).
+
+    It undoes every change the journal shows made, over every run of that apply (an interrupted
+    one and its resumes). It reads the tenant, changes nothing: apply the plan it writes with
+    `leadconf apply UNDOFILE` (plus --allow-delete when it deletes, as it says).
+    """
+    from leadconf.apply.journal import latest_journal, made_changes, read_journal, undo_path
+    from leadconf.apply.undo import inverse_plan, undo_text
+    from leadconf.errors import PlanFileError
+    from leadconf.fileio import atomic_write
+    from leadconf.plan.plan import Plan
+    from leadconf.plan.planfile import check_data
+
+    journal = journal or latest_journal(journal_dir)
+    if not journal:
+        raise PlanFileError(f"nothing to undo: no journal in {journal_dir}")
+    header, events = read_journal(journal)
+    plan = Plan.from_file_dict(check_data(header.get("plan"), f"the journal {journal}"))
+    made = made_changes(events)
+    if not made:
+        click.echo(f"Nothing to undo: the apply recorded in {journal} changed nothing.")
+        return 0
+    undo_plan = inverse_plan(plan, made, _tenant_now(plan, rate_limit), journal)
+    path = out_file or undo_path(journal)
+    atomic_write(path, undo_text(undo_plan))
+    _say(journal, events, undo_plan, path)
+    return 0
+
+
+def _tenant_now(plan, rate_limit) -> dict:
+    """The tenant as it is now, for the undo plan's fingerprints (apply refuses the undo if an item
+    changes after this)."""
+    from leadconf.apply.undo import final_state
+    from leadconf.cli.reconcile import _open
+
+    backend = _open(plan.locator or plan.target, rate_limit)
+    try:
+        return final_state(backend.read())
+    finally:
+        backend.close()
+
+
+def _say(journal, events, undo_plan, path):
+    import shlex
+
+    from leadconf.plan.render import summary_line
+
+    flag = " --allow-delete" if undo_plan.summary()["delete"] else ""
+    click.echo(f"Undo plan: {path}: {summary_line(undo_plan).removeprefix('Plan: ')}")
+    click.echo(f"To go back: leadconf apply {shlex.quote(path)}{flag}")
+    finished = events and events[-1].get("type") == "end" and events[-1].get("status") == "complete"
+    if not finished:
+        echo_err(f"note: the apply recorded in {journal} did not finish; the undo plan covers the changes it made. "
+                 f"To finish the apply instead: leadconf apply --resume {shlex.quote(journal)}")
