@@ -9,6 +9,7 @@ import sys
 import threading
 
 from tests.emulator import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_TOKEN, DEFAULT_TICKET, DEFAULT_USER, Emulator
+from tests.emulator.state import VARIANTS
 
 
 def main(argv=None) -> int:
@@ -19,11 +20,15 @@ def main(argv=None) -> int:
     parser.add_argument("--groups-and-headings", choices=("auto", "on", "off"), default="auto",
                         help="UseGroupsAndHeadings of the Category list (auto: on when the snapshot has links)")
     parser.add_argument("--no-automation", action="store_true", help="behave like 11.6: no category automation endpoints")
+    parser.add_argument("--variant", action="append", default=[], choices=VARIANTS,
+                        help="answer differently from the reference in this way (repeatable), to see `leadconf doctor` "
+                             "report it")
     args = parser.parse_args(argv)
     with open(args.snapshot, encoding="utf-8") as fh:
         document = json.load(fh)
     links = {"auto": None, "on": True, "off": False}[args.groups_and_headings]
-    emu = Emulator(document, port=args.port, tenant=args.tenant, groups_and_headings=links, automation=not args.no_automation)
+    emu = Emulator(document, port=args.port, tenant=args.tenant, groups_and_headings=links, automation=not args.no_automation,
+                   variants=frozenset(args.variant))
     emu.start()
     out = sys.stdout
     out.write(f"SuperOffice emulator for {emu.tenant} at {emu.base_url}/api/v1\n\n")
