@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from leadconf.apply.journal import Journal
 from leadconf.apply.state import TenantState, same
-from leadconf.errors import ApplyError, LeadconfError, StalePlan
+from leadconf.errors import ApplyError, FileError, LeadconfError, StalePlan
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
 from leadconf.vocabulary import LIST_KINDS, fingerprint, fingerprint_value, kind_words, list_fingerprint, name_key
@@ -240,7 +240,13 @@ def _run_one(state: TenantState, backend, outcome: Outcome, journal: Journal | N
         return False
     outcome.status = DONE
     if journal:
-        journal.done(outcome.index, outcome.key, outcome.before, outcome.after)
+        try:
+            journal.done(outcome.index, outcome.key, outcome.before, outcome.after)
+        except FileError as exc:
+            # The write is in the tenant: say so, or the user takes the change for one never made.
+            raise FileError(f"{kind_words(outcome.change.kind)} {outcome.change.name!r} was changed in the tenant, but "
+                            f"the journal could not record it: {exc}. `leadconf apply --resume {journal.path}` "
+                            "finds it made and carries out the rest") from None
     return True
 
 

@@ -242,3 +242,30 @@ def test_a_bad_lock_timeout_is_a_clear_error_over_the_web_api(emulator, tmp_path
     _no_bug(err)
     assert "LEADCONF_LOCK_TIMEOUT='abc'" in err
     assert emulator.writes() == []
+
+
+def test_a_journal_that_cannot_record_a_made_change_says_the_change_was_made(tmp_path, monkeypatch):
+    """Before: "cannot write the apply journal (no space …)", as if nothing had happened to the item."""
+    from leadconf.apply import journal as journal_mod
+
+    real = journal_mod.Journal._write
+
+    def write(self, record):
+        if record.get("type") == "done" and record.get("index") == 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, record)
+
+    monkeypatch.setattr(journal_mod.Journal, "_write", write)
+    path = _copy(tmp_path)
+    code, out, err = _apply(path, tmp_path)
+    assert code == 1
+    _no_bug(err)
+    journal = next((tmp_path / "journal").glob("apply-*.jsonl"))
+    assert "was changed in the tenant, but the journal could not record it" in err, err
+    assert "no space left on the device" in err and f"leadconf apply --resume {journal}" in err
+    monkeypatch.setattr(journal_mod.Journal, "_write", real)
+    code, out, err = run_cli("apply", "--resume", str(journal), "--target", f"snapshot:{path}", "--auto-approve",
+                             "--journal-dir", str(tmp_path / "journal"))
+    assert code == 0, out + err
+    code, out, err = run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{path}")
+    assert code == 0 and "No changes" in out, out + err
