@@ -100,6 +100,9 @@ class SnapshotBackend:
         return result
 
     def _write_category(self, doc, item: Category):
+        if item.id is None and item.user_groups is None and _uses_grouping(doc):
+            # SuperOffice makes a new item visible to every user group (docs/superoffice-backend.md)
+            item = replace(item, user_groups=_live_user_groups(doc))
         item = _upsert(doc.setdefault("categories", []), "CategoryId", item, api.category_to_api, "category")
         # Only record links that exist, so that a round trip leaves an untouched file as it was.
         for part, ids in (("category_user_groups", item.user_groups), ("category_headings", item.headings)):
@@ -166,6 +169,20 @@ class SnapshotBackend:
 
     def close(self):
         pass
+
+
+def _uses_grouping(doc: dict) -> bool:
+    """The Category list's "Use grouping and user group filtering", read as the backend reads it."""
+    recorded = doc.get("category_list")
+    if isinstance(recorded, dict) and isinstance(recorded.get("UseGroupsAndHeadings"), bool):
+        return recorded["UseGroupsAndHeadings"]
+    # not recorded: a list whose items have links uses them (as api.tenant_from_document decides)
+    return any(ids for part in ("category_user_groups", "category_headings") for ids in (doc.get(part) or {}).values())
+
+
+def _live_user_groups(doc: dict) -> tuple[int, ...]:
+    groups = doc.get("user_groups") or []
+    return tuple(sorted(g["Id"] for g in groups if isinstance(g, dict) and isinstance(g.get("Id"), int) and not g.get("Deleted")))
 
 
 def _upsert(entities: list, key: str, item, to_api, what: str):
