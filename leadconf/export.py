@@ -76,10 +76,31 @@ def export_config(tenant: Tenant, include_deleted: bool = False, minimal: bool =
 
 
 def to_yaml(doc: dict, schema_ref: str | None = None) -> str:
-    """The document as YAML; `schema_ref` (a path or URL of the schema) adds the editor's modeline."""
+    """The document as YAML; `schema_ref` (a path or URL of the schema) adds the editor's modeline.
+
+    Every string loads back as that string: besides what PyYAML quotes (YAML 1.1's yes, no, dates),
+    whatever leadconf's YAML 1.2 loader would read as another type (1e3, 0o17) is quoted too, and a
+    literal `${` is written `$${` so that it is not taken for a variable.
+    """
     import yaml
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    body = yaml.dump(doc, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(doc, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
     head = f"# yaml-language-server: $schema={schema_ref}" if schema_ref else SCHEMA_HINT
     return head + "\n" + body
+
+
+def _dumper() -> type:
+    import yaml
+
+    from leadconf.config.yamlpos import plain_reads_as_string
+
+    class ExportDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+        pass
+
+    def represent_str(dumper, value: str):
+        value = value.replace("${", "$${")  # the loader substitutes ${...}; $${ is its literal ${
+        style = None if plain_reads_as_string(value) else "'"
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    ExportDumper.add_representer(str, represent_str)
+    return ExportDumper

@@ -139,6 +139,17 @@ class StrictLoader(_Strict, _Base):
     pass
 
 
+def plain_reads_as_string(text: str) -> bool:
+    """Whether `text`, written as a plain (unquoted) scalar, loads back as that string here.
+
+    A writer of YAML for this loader quotes what it would read as another type (1e3, 0o17, true,
+    null): PyYAML's dumpers resolve plain scalars by YAML 1.1 and would leave those unquoted.
+    """
+    table = _Strict.yaml_implicit_resolvers
+    candidates = table.get(text[0] if text else "", []) + table.get(None, [])
+    return not any(rx.match(text) for _tag, rx in candidates)
+
+
 class _PureStrictLoader(_Strict, yaml.SafeLoader):
     """The same rules on the pure-Python composer (only for pathologically deep documents)."""
 
