@@ -46,6 +46,12 @@ GROUP_TO_API = {
     "none": "Unknown",
 }
 API_TO_GROUP = {v: k for k, v in GROUP_TO_API.items()}
+# The labels SuperOffice's screens show for the groups (English, Dutch): not accepted as values,
+# but a config that writes one is told the key it means.
+GROUP_LABELS = {
+    "Potential customer": "potential_customer", "Potentiële klant": "potential_customer",
+    "Klant": "customer", "Verloren": "lost", "Overig": "other", "(No Selection)": "none",
+}
 
 # Lead categorization triggers: config key -> the API's TriggerType.
 TRIGGER_TO_API = {

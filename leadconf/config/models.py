@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 # The vocabulary is defined once, in leadconf.vocabulary; these names stay importable from here.
 from leadconf.vocabulary import (  # noqa: F401
     API_TO_GROUP,
     API_TO_TRIGGER,
+    GROUP_LABELS,
     GROUP_TO_API,
     MAX_CHANGE_PERCENT,
     MIN_LIST_SIZE,
@@ -36,7 +37,13 @@ LEAD_STATUS_TOOLTIP_MAX = 4000
 _NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 
 
-CategoryGroup = Literal["customer", "potential_customer", "partner", "lost", "other", "none"]
+# A group is written in the config's spelling or in the API's (PotentialCustomer); the model holds
+# the config's.
+CategoryGroup = Annotated[
+    Literal["customer", "potential_customer", "partner", "lost", "other", "none",
+            "Customer", "PotentialCustomer", "Partner", "Lost", "Other", "Unknown"],
+    AfterValidator(lambda value: API_TO_GROUP.get(value, value)),
+]
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -61,7 +68,8 @@ class Category(_Strict):
     name: CategoryName
     group: CategoryGroup | SkipJsonSchema[None] = Field(
         None,
-        description="Category group: customer, potential_customer, partner, lost, other, or none (Unknown).",
+        description="Category group: customer, potential_customer, partner, lost, other, or none (Unknown); "
+        "the API's spelling (PotentialCustomer) is accepted too.",
     )
     lead_status: bool | SkipJsonSchema[None] = Field(
         None,

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from leadconf.config.models import Category, Config, LeadStatus
+from leadconf.config.suggest import did_you_mean
 from leadconf.errors import Diagnostic, diagnostic_order
 from leadconf.vocabulary import GROUP_TO_API, TRIGGER_TO_API, name_key, renamed_from
 
@@ -216,7 +217,12 @@ def _named(report: _Report, section, section_key: str, name: str, path: tuple, w
             return
     rule = "LC108" if section_key == CATS else "LC109"
     renamed = next((it for it in section.items if key in {name_key(n) for n in renamed_from(it)}), None)
-    hint = f"; it is renamed to {renamed.name.strip()!r}" if renamed is not None else ""
+    if renamed is not None:
+        hint = f"; it is renamed to {renamed.name.strip()!r}"
+    else:
+        plural = "categories" if section_key == CATS else "lead statuses"
+        hint = did_you_mean(name, [it.name.strip() for it in section.items if not it.deleted],
+                            listing=f"{plural} in {section_key}")
     report.error(rule, path, f"category automation names the {what} {name.strip()!r}, which is not in {section_key}{hint}")
 
 
@@ -388,12 +394,18 @@ def _tenant_automation(report: _Report, config: Config, tenant: Tenant):
         if rule.category is not None and config.company_categories is None and name_key(rule.category) not in live_cats:
             report.error("LC203", path + ("category",),
                          f"category automation names the category {rule.category.strip()!r}, which the tenant does "
-                         "not have (or has deleted)")
+                         "not have (or has deleted)" + _tenant_hint(rule.category, live_cats, "categories"))
         status = getattr(rule, "lead_status", None)
         if status is not None and config.lead_statuses is None and name_key(status) not in live_statuses:
             report.error("LC204", path + ("lead_status",),
                          f"category automation names the lead status {status.strip()!r}, which the tenant does not "
-                         "have (or has deleted)")
+                         "have (or has deleted)" + _tenant_hint(status, live_statuses, "lead statuses"))
+
+
+def _tenant_hint(name: str, live: dict, plural: str) -> str:
+    """did-you-mean among the tenant's live items (`live`: name_key -> item)."""
+    return did_you_mean(name, [item.name.strip() for item in live.values()],
+                        listing=f"live {plural} in the tenant")
 
 
 def _tenant_licences(report: _Report, config: Config, tenant: Tenant):
@@ -434,9 +446,26 @@ def _check_associate(report: _Report, name: str, path: tuple, tenant: Tenant):
         named = ", ".join(f"{a.name!r} ({a.full_name})" for a in live)
         report.error("LC209", path, f"the associate name {name.strip()!r} matches {len(live)} associates: {named}; "
                                     "name one by its login name")
-    elif not live:
-        state = "a retired associate" if found else "no associate with the login name or full name"
-        report.error("LC209", path, f"the tenant has {state} {name.strip()!r}")
+    elif live:
+        return
+    elif found:
+        report.error("LC209", path, f"the tenant has a retired associate {name.strip()!r}")
+    else:
+        live_ones = {name_key(a.name): a for a in tenant.associates if not a.deleted}
+        report.error("LC209", path, f"the tenant has no associate with the login name or full name {name.strip()!r}"
+                     + _tenant_hint(name, live_ones, "associates"))
+
+
+def _missing(name: str, index: dict, what: str) -> str | None:
+    """What is wrong with a reference to a user group, heading or associate (`index`: name_key ->
+    item, deleted ones included), or None when it names a live one."""
+    found = index.get(name_key(name))
+    if found is None:
+        live = {k: item for k, item in index.items() if not item.deleted}
+        return f"the tenant has no {what} named {name.strip()!r}" + _tenant_hint(name, live, what + "s")
+    if found.deleted:
+        return f"the {what} {name.strip()!r} is deleted in the tenant"
+    return None
 
 
 def _tenant_references(report: _Report, config: Config, tenant: Tenant):
@@ -446,11 +475,9 @@ def _tenant_references(report: _Report, config: Config, tenant: Tenant):
 
     def check(names, path, index, rule, what):
         for j, name in enumerate(names or ()):
-            found = index.get(name_key(name))
-            if found is None:
-                report.error(rule, path + (j,), f"the tenant has no {what} named {name.strip()!r}")
-            elif found.deleted:
-                report.error(rule, path + (j,), f"the {what} {name.strip()!r} is deleted in the tenant")
+            problem = _missing(name, index, what)
+            if problem:
+                report.error(rule, path + (j,), problem)
 
     if config.company_categories is not None:
         for i, cat in enumerate(config.company_categories.items):
@@ -467,7 +494,8 @@ def _tenant_references(report: _Report, config: Config, tenant: Tenant):
         _check_associate(report, dist.fallback, path + ("fallback",), tenant)
     flow = next((f for f in tenant.flows if name_key(f.name) == name_key(dist.flow)), None)
     if flow is None:
-        report.error("LC210", path + ("flow",), f"the tenant has no flow named {dist.flow.strip()!r}")
+        report.error("LC210", path + ("flow",), f"the tenant has no flow named {dist.flow.strip()!r}"
+                     + did_you_mean(dist.flow, [f.name for f in tenant.flows], listing="flows in the tenant"))
         return
     step = flow.distribute_step
     if step is None:

@@ -10,7 +10,6 @@ a plain-language message at the offending key or value (see `validate`).
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -19,7 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic.json_schema import GenerateJsonSchema
 
-from leadconf.config.models import Config
+from leadconf.config.models import API_TO_GROUP, GROUP_LABELS, Config
+from leadconf.config.suggest import did_you_mean
 from leadconf.errors import Diagnostic
 
 SCHEMA_ID = "https://leadconf.dev/schemas/leadconf.schema.json"
@@ -148,10 +148,18 @@ def _unknown_key_message(path: tuple, key: str, schema: dict) -> str:
     where = dotted(path) if path else "top level"
     if len(path) == 3 and path[0] == "lead_statuses" and path[1] == "items" and key in _LEAD_STATUS_ONLY_CATEGORY_KEYS:
         return f"{where}: unknown key {key!r} (lead statuses have no groups, headings or visibility in SuperOffice)"
-    allowed = _allowed_keys(schema)
-    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(allowed)})"
+    hint = did_you_mean(str(key), _allowed_keys(schema), listing="allowed", list_with_guess=False)
     return f"{where}: unknown key {key!r}{hint}"
+
+
+def _enum_message(path: tuple, error) -> str:
+    allowed = [str(x) for x in error.validator_value]
+    aliases: dict[str, str] = {}
+    if path and path[-1] == "group":  # the API's spellings are accepted, but the config's are shown
+        allowed = [a for a in allowed if a not in API_TO_GROUP]
+        aliases = {**GROUP_LABELS, **API_TO_GROUP}
+    hint = did_you_mean(str(error.instance), allowed, aliases=aliases)
+    return f"{dotted(path)}: {_kind(error.instance)} is not one of {', '.join(allowed)}{hint}"
 
 
 def _string_limit_message(error, path) -> str:
@@ -191,10 +199,7 @@ def _messages(error, sources) -> list[Diagnostic]:
     if v == "type":
         return [at(f"{dotted(path)}: {_type_message(error.validator_value, error.instance)}")]
     if v == "enum":
-        allowed = [str(x) for x in error.validator_value]
-        close = difflib.get_close_matches(str(error.instance), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return [at(f"{dotted(path)}: {_kind(error.instance)} is not one of {', '.join(allowed)}{hint}")]
+        return [at(_enum_message(path, error))]
     if v == "const":
         if path == ("version",):
             return [at(f"version: this leadconf reads format version {error.validator_value}, not {error.instance!r}")]
