@@ -318,7 +318,46 @@ def check_against_tenant(loaded: LoadedConfig, tenant: Tenant) -> list[Diagnosti
     _tenant_licences(report, config, tenant)
     _tenant_references(report, config, tenant)
     _tenant_grouping(report, config, tenant)
+    if config.company_categories is not None:
+        _tenant_renames(report, CATS, config.company_categories.items, tenant.categories, "category")
+    if config.lead_statuses is not None:
+        _tenant_renames(report, STATUSES, config.lead_statuses.items, tenant.lead_statuses, "lead status")
     return sorted(report.found, key=diagnostic_order(loaded.files))
+
+
+def _tenant_renames(report: _Report, section: str, items, tenant_items, what: str):
+    """LC215-LC216: what `renamed_from` finds in the tenant.
+
+    A rename needs the item under its earlier name and no other item holding the new one. An
+    earlier name that finds nothing while the new name finds nothing either makes the plan
+    create a second item (a typo, most likely); both names live means no rename can happen."""
+    by_key = _index(tenant_items)
+    named = {name_key(n) for it in items for n in (it.name, *renamed_from(it))}
+    for i, item in enumerate(items):
+        olds = renamed_from(item)
+        if not olds or item.deleted:
+            continue
+        current = by_key.get(name_key(item.name))
+        earlier = [by_key[name_key(old)] for old in olds if name_key(old) in by_key]
+        path = (section, "items", i, "renamed_from")
+        if current is None and not earlier:
+            spare = [t.name for k, t in by_key.items() if k not in named and not t.deleted]
+            report.warning("LC215", path,
+                           f"{what} {item.name.strip()!r}: no {what} in the tenant is named "
+                           f"{' or '.join(repr(o.strip()) for o in olds)}, so it will be created, not renamed"
+                           + did_you_mean(olds[0], spare, listing=f"live {_plural(what)} the config does not name"))
+            continue
+        both = [e for e in earlier if current is not None and not current.deleted and not e.deleted and e is not current]
+        if both:
+            report.error("LC216", path,
+                         f"{what} {item.name.strip()!r} is renamed from {both[0].name.strip()!r}, but both exist live in "
+                         f"the tenant: names are unique, so the rename cannot happen. Drop renamed_from (and retire "
+                         f"{both[0].name.strip()!r} with an item of its own, deleted: true), or delete "
+                         f"{item.name.strip()!r} in SuperOffice first")
+
+
+def _plural(what: str) -> str:
+    return "categories" if what == "category" else what + "es"
 
 
 def _tenant_grouping(report: _Report, config: Config, tenant: Tenant):
