@@ -339,6 +339,12 @@ def _gc_paused():
             gc.enable()
 
 
+def _not_at(found: list[Diagnostic], unresolved: list[Diagnostic]) -> list[Diagnostic]:
+    """`found` without what is said at the place of an unresolved ${VAR} (its value is unknown)."""
+    places = {(d.file, d.line, d.column) for d in unresolved}
+    return [d for d in found if (d.file, d.line, d.column) not in places] if places else found
+
+
 def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
     digest = hashlib.sha256()
     docs: list[yamlpos.Document] = []
@@ -362,21 +368,25 @@ def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
         docs.append(doc)
         names.append(name)
     order = sort_key(files)
-    if problems:
+    if any(p.rule != ENV_RULE for p in problems):
         raise ConfigError(sorted(problems, key=order))
+    # An unset ${VAR} leaves its reference in place: the schema and the rules still run, so that
+    # every error is reported at once (what is said about that very value is left out).
+    unresolved = problems
 
     data, segments, problems = _merge(names, docs)
+    problems = unresolved + problems
     sources = _Sources([(n, d.root) for n, d in zip(names, docs)], segments)
 
     config, schema_problems = schema.validate(data, sources)
-    problems.extend(schema_problems)
+    problems.extend(_not_at(schema_problems, unresolved))
     if config is None:
         raise ConfigError(sorted(problems, key=order))
 
     # The rules also run after a merge conflict: the merged config (first file wins) is still
     # well-formed, and an item defined in two files is best reported in the same run.
     loaded = LoadedConfig(config, list(files), digest.hexdigest(), [], sources)
-    problems.extend(rules.check_config(loaded))
+    problems.extend(_not_at(rules.check_config(loaded), unresolved))
     if any(d.severity == "error" for d in problems):
         raise ConfigError(sorted(problems, key=order))
     loaded.warnings = sorted(problems, key=order)
