@@ -544,7 +544,8 @@ class _Frame:
     __slots__ = ("obj", "mapping", "key", "marks")
 
     def __init__(self, obj, mapping: bool):
-        self.obj, self.mapping, self.key, self.marks = obj, mapping, _NO_KEY, []
+        self.obj, self.mapping, self.key = obj, mapping, _NO_KEY
+        self.marks: list[int] = []
 
 
 _NO_KEY = object()

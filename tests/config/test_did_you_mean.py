@@ -10,7 +10,6 @@ from leadconf.model.tenant import Category, NamedItem
 from tests.config.test_tenant_rules import check, tenant
 from tests.config.util import errors_of, validate
 
-
 # -- the helper -----------------------------------------------------------------------------------
 
 def test_the_closest_name_ignores_case_accents_spaces_and_punctuation():
