@@ -1,6 +1,6 @@
 """The README's examples run: its configs validate against the bundled tenant, its snapshot is a
 snapshot, its plan is the main job's plan, its command list is the CLI's; and every release pin in
-the docs, the pre-commit hooks and the CI recipes is the package's version (README, "Releasing")."""
+the docs, the pre-commit hooks and the CI recipes is the package's version (CONTRIBUTING, "Releasing")."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_every_release_pin_is_the_package_version():
     pins = _pins()
     where = {f for f, _, _ in pins}
     # the places the README's release step names: a pin dropped from one of them would go unnoticed
-    assert {"README.md", ".pre-commit-hooks.yaml", "docs/getting-started.md"} <= where
+    assert {".pre-commit-hooks.yaml", "docs/getting-started.md"} <= where
     assert len({f for f in where if f.startswith("examples/ci/")}) >= 3
     wrong = [f"{f}:{line}: {v}" for f, line, v in pins if v != _pyproject_version()]
     assert not wrong, f"pins that are not version {_pyproject_version()}: {wrong}"
