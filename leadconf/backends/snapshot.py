@@ -3,8 +3,10 @@
 The file is what the SuperOffice API returns, part by part, in its own field names (README,
 "The snapshot file"), so this backend reads and writes it with the Web API codec
 (backends/superoffice/codec.py), the one module that knows those names: a second copy of them here
-would drift from the REST backend's. Importing the codec loads no HTTP code. Each write rewrites the file atomically, under a lock held for the whole
-apply, so that two applies cannot interleave and a crash never leaves half a file.
+would drift from the REST backend's. Importing the codec loads no HTTP code. The file is rewritten atomically, under a lock held for
+the whole apply, so that two applies cannot interleave and a crash never leaves half a file. During an
+apply each write is appended to the snapshot's change log and the file is rewritten once, at the
+end (snapshot_log.py: rewriting it per write made a large apply quadratic).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import os
 from contextlib import contextmanager
 from dataclasses import replace
 
+from leadconf.backends.snapshot_log import ChangeLog
 from leadconf.backends.superoffice import codec as api
 from leadconf.errors import FileError, LockError, TargetError
 from leadconf.fileio import atomic_write, check_writable, lock_timeout, real_path, reason, remove_leftovers
-from leadconf.model.tenant import Category, LeadStatus, Tenant
+from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus, Tenant
 
 SNAPSHOT_FORMAT = "leadconf-snapshot/1"
 
@@ -31,24 +34,35 @@ class SnapshotBackend:
         self._doc: dict | None = None
         self._stamp: tuple | None = None
         remove_leftovers(path)  # copies of the tenant that a killed run left beside the file
+        self._log = ChangeLog(path)
+        self._lists: dict[str, _ListIndex] = {}  # of the document in memory
 
     # -- reading ----------------------------------------------------------------------------------
 
     def _document(self) -> dict:
-        """The file's document, re-read whenever the file changed on disk."""
+        """The file's document with its change log replayed, re-read whenever either changed on disk."""
         try:
             st = os.stat(self.path)
         except FileNotFoundError:
             raise TargetError(f"{self.path}: no such snapshot file") from None
         except OSError as exc:
             raise TargetError(f"{self.path}: cannot read the snapshot ({exc.strerror})") from None
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        stamp = ((st.st_mtime_ns, st.st_size, st.st_ino), self._log.stamp())
         doc = self._doc
         if doc is None or stamp != self._stamp:
             doc = load_document(self.path)
             check_lists(self.path, doc)
+            self._lists = {}
+            for kind, item in self._log.records():
+                self._store(doc, kind, _item(kind, item), insert=True)
             self._doc, self._stamp = doc, stamp
         return doc
+
+    def _list(self, doc: dict, part: str) -> _ListIndex:
+        index = self._lists.get(part)
+        if index is None:
+            index = self._lists[part] = _ListIndex(doc.setdefault(part, []), _ID_KEYS[part])
+        return index
 
     def read(self) -> Tenant:
         try:
@@ -62,17 +76,15 @@ class SnapshotBackend:
         try:
             doc = self._document()
             if kind == "category":
-                for i, entity in enumerate(doc.get("categories") or []):
-                    if isinstance(entity, dict) and entity.get("CategoryId") == key:
-                        vis = (doc.get("category_user_groups") or {}).get(str(key))
-                        heads = (doc.get("category_headings") or {}).get(str(key))
-                        return api.category_from_api(entity, f"categories[{i}]", vis, heads)
-                return None
+                i = self._list(doc, "categories").at.get(key)
+                if i is None:
+                    return None
+                vis = (doc.get("category_user_groups") or {}).get(str(key))
+                heads = (doc.get("category_headings") or {}).get(str(key))
+                return api.category_from_api(doc["categories"][i], f"categories[{i}]", vis, heads)
             if kind == "lead_status":
-                for i, entity in enumerate(doc.get("lead_statuses") or []):
-                    if isinstance(entity, dict) and entity.get("Id") == key:
-                        return api.lead_status_from_api(entity, f"lead_statuses[{i}]")
-                return None
+                i = self._list(doc, "lead_statuses").at.get(key)
+                return None if i is None else api.lead_status_from_api(doc["lead_statuses"][i], f"lead_statuses[{i}]")
         except api.ShapeError as exc:
             raise TargetError(f"{self.path}: not a valid snapshot: {exc}") from None
         tenant = self.read()
@@ -90,20 +102,34 @@ class SnapshotBackend:
     def write(self, kind, item):
         doc = self._document()
         try:
-            result = getattr(self, f"_write_{kind}")(doc, item)
-            atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", what="snapshot")
+            created = kind in _PARTS and item.id is None
+            if created:
+                item = self._as_created(doc, kind, item)
+            result = self._store(doc, kind, item, insert=created)
+            self._log.append(kind, item)  # durable from here; the file is rewritten when the lock goes
         except BaseException:
-            self._doc = None  # the file is unchanged; forget the half-edited copy in memory
+            self._doc = None  # the log is unchanged; forget the half-edited copy in memory
             raise
-        st = os.stat(self.path)
-        self._stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        self._stamp = (self._stamp[0] if self._stamp else None, self._log.stamp())
         return result
 
-    def _write_category(self, doc, item: Category):
-        if item.id is None and item.user_groups is None and _uses_grouping(doc):
-            # SuperOffice makes a new item visible to every user group (docs/superoffice-backend.md)
+    def _as_created(self, doc: dict, kind: str, item):
+        """A new list item gets its id here (so that the log records it), and a new category
+        the visibility SuperOffice gives it: every user group (docs/superoffice-backend.md)."""
+        item = replace(item, id=self._list(doc, _PARTS[kind]).top + 1)
+        if kind == "category" and item.user_groups is None and _uses_grouping(doc):
             item = replace(item, user_groups=_live_user_groups(doc))
-        item = _upsert(doc.setdefault("categories", []), "CategoryId", item, api.category_to_api, "category")
+        return item
+
+    def _store(self, doc: dict, kind: str, item, insert: bool = False):
+        """Carry one write out on the document in memory. `insert`: a list item that is not there
+        is added (a create, or a replay of the log), not refused."""
+        if kind in _PARTS:
+            return getattr(self, f"_write_{kind}")(doc, item, insert)
+        return getattr(self, f"_write_{kind}")(doc, item)
+
+    def _write_category(self, doc, item: Category, insert: bool):
+        item = self._upsert(doc, "categories", item, api.category_to_api, insert)
         # Only record links that exist, so that a round trip leaves an untouched file as it was.
         for part, ids in (("category_user_groups", item.user_groups), ("category_headings", item.headings)):
             links = doc.get(part)
@@ -113,8 +139,24 @@ class SnapshotBackend:
             item = replace(item, user_groups=item.user_groups or (), headings=item.headings or ())
         return item
 
-    def _write_lead_status(self, doc, item: LeadStatus):
-        return _upsert(doc.setdefault("lead_statuses", []), "Id", item, api.lead_status_to_api, "lead status")
+    def _write_lead_status(self, doc, item: LeadStatus, insert: bool):
+        return self._upsert(doc, "lead_statuses", item, api.lead_status_to_api, insert)
+
+    def _upsert(self, doc: dict, part: str, item, to_api, insert: bool):
+        """Save a list item as the API would: the whole entity over what the file holds (fields
+        leadconf does not model are kept), or, when `insert`, a new entity."""
+        index = self._list(doc, part)
+        entities = doc[part]
+        i = index.at.get(item.id)
+        if i is not None:
+            entities[i] = to_api(item, entities[i])
+        elif insert:
+            index.add(item.id, len(entities))
+            entities.append(to_api(item))
+        else:
+            what = "category" if part == "categories" else "lead status"
+            raise TargetError(f"{what} {item.name!r} (id {item.id}) is no longer in the snapshot")
+        return item
 
     def _write_category_automation(self, doc, rule):
         api.upsert_automation(doc.setdefault("category_automation", []), rule)
@@ -165,10 +207,22 @@ class SnapshotBackend:
             remove_leftovers(real)  # copies of the tenant left by a killed apply
             yield self
         finally:
-            lock.release()
+            try:
+                self._compact()
+            finally:
+                lock.release()
+
+    def _compact(self) -> None:
+        """Rewrite the snapshot with what the change log holds, then drop the log."""
+        if self._log.stamp() is None:
+            return
+        doc = self._document()
+        atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", what="snapshot")
+        self._log.remove()
+        self._doc = None  # re-read (and re-stamped) when next asked
 
     def close(self):
-        pass
+        self._log.close()
 
 
 def _uses_grouping(doc: dict) -> bool:
@@ -185,27 +239,38 @@ def _live_user_groups(doc: dict) -> tuple[int, ...]:
     return tuple(sorted(g["Id"] for g in groups if isinstance(g, dict) and isinstance(g.get("Id"), int) and not g.get("Deleted")))
 
 
-def _upsert(entities: list, key: str, item, to_api, what: str):
-    """Save a list item as the API would: a new id for a create, the whole entity for an update
-    (over what the file holds, so fields leadconf does not model are kept)."""
-    if item.id is None:
-        item = replace(item, id=_next_id(entities, key))
-        entities.append(to_api(item))
-    else:
-        index = _index(entities, key, item.id, what, item.name)
-        entities[index] = to_api(item, entities[index])
-    return item
+_PARTS = {"category": "categories", "lead_status": "lead_statuses"}
+_ID_KEYS = {"categories": "CategoryId", "lead_statuses": "Id"}
 
 
-def _next_id(entities, key) -> int:
-    return max((e.get(key) or 0 for e in entities if isinstance(e, dict)), default=0) + 1
+class _ListIndex:
+    """Where each item of a list is, by id, and the highest id: built once per document read, kept
+    up to date by the writes (a lookup per write must not scan the list)."""
+
+    def __init__(self, entities: list, key: str):
+        self.at = {e.get(key): i for i, e in enumerate(entities) if isinstance(e, dict)}
+        self.top = max((k for k in self.at if isinstance(k, int) and not isinstance(k, bool)), default=0)
+
+    def add(self, item_id: int, position: int) -> None:
+        self.at[item_id] = position
+        self.top = max(self.top, item_id)
 
 
-def _index(entities, key, value, what, name) -> int:
-    for i, entity in enumerate(entities):
-        if isinstance(entity, dict) and entity.get(key) == value:
-            return i
-    raise TargetError(f"{what} {name!r} (id {value}) is no longer in the snapshot")
+def _item(kind: str, plain):
+    """A logged item back as the model's item."""
+    if kind == "category":
+        return Category(**{**plain, "user_groups": _ids(plain.get("user_groups")), "headings": _ids(plain.get("headings"))})
+    if kind == "lead_status":
+        return LeadStatus(**plain)
+    if kind == "category_automation":
+        return AutomationRule(**plain)
+    if kind == "lead_distribution":
+        return DistributeStep(**{**plain, "associates": tuple(plain["associates"]), "user_groups": tuple(plain["user_groups"])})
+    return plain  # utm_tracking: a bool
+
+
+def _ids(value):
+    return None if value is None else tuple(value)
 
 
 def load_document(path: str) -> dict:
