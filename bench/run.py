@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # `python bench/run.py`
 from bench.report import Section, table  # noqa: E402
 from bench.util import ROOT, BenchError  # noqa: E402
 
-BENCHES = ("latency", "scale", "api", "tenants")
+BENCHES = ("latency", "scale", "api", "tenants", "apply_scale", "memory")
 DEFAULT_OUT = os.path.join(ROOT, "bench", "results", "latest.md")
 
 

@@ -204,4 +204,14 @@ def test_the_import_probe_sees_the_config_when_a_config_is_planned(tmp_path):
     )
     assert child.returncode == 0, child.stdout + child.stderr
     imported = child.stderr.rsplit("IMPORTED ", 1)[1].split()
+    assert "leadconf.config.loader" in imported
+    # A valid config takes validation's happy path without pydantic (config/fastpath.py); an
+    # invalid one is explained by the models and the schema, and the probe sees them.
+    assert "pydantic" not in imported
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nlead_statuses:\n  prune: maybe\n", encoding="utf-8")
+    child = subprocess.run([sys.executable, "-c", _PROBE, "validate", "-c", str(bad)],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert child.returncode == 1, child.stdout + child.stderr
+    imported = child.stderr.rsplit("IMPORTED ", 1)[1].split()
     assert "pydantic" in imported and "leadconf.config.models" in imported

@@ -15,13 +15,14 @@ import re
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from leadconf.config import rules, schema, yamlpos
-from leadconf.config.models import Config
-from leadconf.config.schema import dotted
+from leadconf.config import fastpath, rules, yamlpos
 from leadconf.errors import ConfigError, Diagnostic
 from leadconf.errors import diagnostic_order as sort_key
+
+if TYPE_CHECKING:
+    from leadconf.config.models import Config
 
 LIST_SECTIONS = ("company_categories", "lead_statuses")
 ENV_RULE = "LC009"
@@ -277,13 +278,30 @@ def _merge(names: list[str], docs: list[yamlpos.Document]):
         mine, theirs = _value_at(docs[idx].data, path), _value_at(docs[first].data, path)
         place = f"{there[0]}:{there[1]}:{there[2]}"
         if isinstance(mine, (dict, list)) or isinstance(theirs, (dict, list)):
-            what = f"{dotted(path)} is also given in {place}, differently"
+            what = f"{_dotted(path)} is also given in {place}, differently"
         else:
-            what = f"{dotted(path)}: {_short(mine)} here but {_short(theirs)} in {place}"
+            what = f"{_dotted(path)}: {_short(mine)} here but {_short(theirs)} in {place}"
         problems.append(Diagnostic(
             f"{what}; files must agree on the values they share",
             MERGE_RULE, *_at(names[idx], docs[idx].root, path)))
     return merged, segments, problems
+
+
+def _validate(data: dict, sources: _Sources) -> tuple[Config | None, list[Diagnostic]]:
+    """The typed config, without pydantic when the document is valid (fastpath.py); else the
+    models and the schema say what is wrong."""
+    config = fastpath.build(data)
+    if config is not None:
+        return config, []
+    from leadconf.config import schema
+
+    return schema.validate(data, sources)
+
+
+def _dotted(path: tuple) -> str:
+    from leadconf.config.schema import dotted
+
+    return dotted(path)
 
 
 def _has(data, path: tuple) -> bool:
@@ -378,7 +396,7 @@ def _load(files: list[str], env: Mapping[str, str], problems: list[Diagnostic]):
     problems = unresolved + problems
     sources = _Sources([(n, d.root) for n, d in zip(names, docs)], segments)
 
-    config, schema_problems = schema.validate(data, sources)
+    config, schema_problems = _validate(data, sources)
     problems.extend(_not_at(schema_problems, unresolved))
     if config is None:
         raise ConfigError(sorted(problems, key=order))

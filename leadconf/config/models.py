@@ -93,7 +93,7 @@ class CategoryList(_Strict):
     """The list Company – Category (Settings and maintenance > Lists)."""
 
     prune: bool = Field(False, description="Soft-delete live items that the list does not name.")
-    items: list[Category] = Field(default_factory=list, description="In the order of the list (its Rank).")
+    items: list[Category] = Field([], description="In the order of the list (its Rank).")
 
 
 class LeadStatus(_Strict):
@@ -111,7 +111,7 @@ class LeadStatusList(_Strict):
     """The list Contact – Lead status (Settings and maintenance > Lists)."""
 
     prune: bool = Field(False, description="Soft-delete live lead statuses that the list does not name.")
-    items: list[LeadStatus] = Field(default_factory=list, description="In the order of the list (its Rank).")
+    items: list[LeadStatus] = Field([], description="In the order of the list (its Rank).")
 
 
 class AutomationRule(_Strict):

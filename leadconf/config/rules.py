@@ -13,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from leadconf.config.models import Category, Config, LeadStatus
 from leadconf.config.suggest import did_you_mean
 from leadconf.errors import Diagnostic, diagnostic_order
 from leadconf.vocabulary import GROUP_TO_API, TRIGGER_TO_API, name_key, renamed_from
 
 if TYPE_CHECKING:
     from leadconf.config.loader import LoadedConfig
+    from leadconf.config.models import Category, Config, LeadStatus
     from leadconf.model.tenant import Tenant
 
 CATS = "company_categories"

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from typing import Any
 
 from pydantic import ValidationError
 from pydantic.json_schema import GenerateJsonSchema
 
+from leadconf.config.fastpath import ecma_regex
 from leadconf.config.models import API_TO_GROUP, GROUP_LABELS, Config
 from leadconf.config.suggest import did_you_mean
 from leadconf.errors import Diagnostic
@@ -78,18 +78,13 @@ def validator():
     def pattern(v, patrn, instance, schema):
         # The schema's regexes are ECMA-262, where `$` matches only at the very end; Python's `$`
         # also matches before a final newline, which would let "name\n" through.
-        if isinstance(instance, str) and not _ecma_regex(patrn).search(instance):
+        if isinstance(instance, str) and not ecma_regex(patrn).search(instance):
             yield SchemaError(f"{instance!r} does not match {patrn!r}")
 
     cls = validators.extend(Draft202012Validator, {"pattern": pattern})
     return cls(build_schema())
 
 
-@functools.lru_cache(maxsize=64)
-def _ecma_regex(patrn: str) -> re.Pattern:
-    if patrn.endswith("$") and not patrn.endswith("\\$"):
-        patrn = patrn[:-1] + r"\Z"
-    return re.compile(patrn)
 
 
 # -- messages -------------------------------------------------------------------------------------

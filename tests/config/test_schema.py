@@ -26,6 +26,15 @@ def test_committed_schema_is_current():
     assert text == schema_mod.schema_text(), "run: leadconf schema -o schemas/leadconf.schema.json"
 
 
+def test_the_packaged_schema_is_the_same():
+    """The copy in the package is what validation's happy path reads (config/fastpath.py)."""
+    from leadconf.config.fastpath import SCHEMA_FILE
+
+    with open(SCHEMA_FILE, encoding="utf-8") as fh:
+        text = fh.read()
+    assert text == schema_mod.schema_text(), "run: leadconf schema -o leadconf/config/leadconf.schema.json"
+
+
 def test_schema_is_valid_2020_12_and_labelled():
     schema = schema_mod.build_schema()
     Draft202012Validator.check_schema(schema)
