@@ -87,33 +87,18 @@ def main(argv=None):
         from leadconf.config import loader  # noqa: F401
         from leadconf.plan import render  # noqa: F401
 
-    phase("imports (leadconf, click, yaml, pydantic, models)", imports)
+    phase("imports (leadconf, click, yaml)", imports)
 
     from leadconf import diff as diff_mod
     from leadconf.backends import snapshot
     from leadconf.backends.superoffice import codec as api
-    from leadconf.config import loader, rules, schema, yamlpos
-    from leadconf.config.models import Config
+    from leadconf.config import fastpath, loader, rules, yamlpos
     from leadconf.plan import render
 
-
-    # loader internals, in the order they run
-    wrap(yamlpos, "load", "YAML parse (yamlpos.load: libyaml compose + construct)")
-    real_validator = schema.validator()
-
-    class _TimedValidator:
-        def __getattr__(self, name):
-            return getattr(real_validator, name)
-
-        def iter_errors(self, data):
-            t = time.perf_counter()
-            out = list(real_validator.iter_errors(data))
-            _acc["schema validation (jsonschema; runs only when pydantic refuses)"] += time.perf_counter() - t
-            return iter(out)
-
-    _note("schema validation (jsonschema; runs only when pydantic refuses)")
-    schema.validator = lambda: _TimedValidator()
-    wrap(Config, "model_validate", "pydantic Config.model_validate")
+    # loader internals, in the order they run. A valid config never reaches pydantic or jsonschema
+    # (config/fastpath.py); the run fails below if this one did.
+    wrap(yamlpos, "load", "YAML parse (yamlpos.load: libyaml events, streamed)")
+    wrap(fastpath, "build", "schema check + config objects (config/fastpath.py)")
     wrap(rules, "check_config", "config rules (rules.check_config)")
     # the plan
     wrap(snapshot, "load_document", "snapshot: read + json.loads")
@@ -149,14 +134,16 @@ def main(argv=None):
     total = time.perf_counter() - t_start
 
     # the loader's own work besides the phases wrapped inside it
-    inner = ["YAML parse (yamlpos.load: libyaml compose + construct)", "schema validation (jsonschema; runs only when pydantic refuses)",
-             "pydantic Config.model_validate", "config rules (rules.check_config)"]
+    if any(m.split(".")[0] in ("pydantic", "jsonschema") for m in sys.modules):
+        raise SystemExit("breakdown: the config took the full validation (pydantic, jsonschema): is it valid?")
+    inner = ["YAML parse (yamlpos.load: libyaml events, streamed)", "schema check + config objects (config/fastpath.py)",
+             "config rules (rules.check_config)"]
     _acc["load_config: merge, ${VAR} scan, digest, GC handling"] = _acc["load_config (total)"] - sum(_acc[k] for k in inner)
     snap_inner = ["snapshot: read + json.loads", "snapshot: tenant_from_document"]
     plan_inner = ["tenant rules (rules.check_against_tenant)", "diff (leadconf.diff.diff)"]
     _acc["build_plan: the rest (Plan object, list sizes)"] = _acc["build_plan (total)"] - sum(_acc[k] for k in plan_inner)
     ordered = [
-        "imports (leadconf, click, yaml, pydantic, models)",
+        "imports (leadconf, click, yaml)",
         *inner,
         "load_config: merge, ${VAR} scan, digest, GC handling",
         *snap_inner,

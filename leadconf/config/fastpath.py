@@ -19,6 +19,7 @@ import functools
 import json
 import os
 import re
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -49,63 +50,122 @@ def ecma_regex(pattern: str) -> re.Pattern:
 def build(data: Any) -> Any | None:
     """The config's objects for `data`, or None when the full validation must decide."""
     try:
-        return _value(_schema(), data, "")
+        return _compiled()(data)
     except _Refused:
         return None
 
 
-def _value(node: dict, data: Any, prop: str) -> Any:
-    if "$ref" in node:
-        node = _schema()["$defs"][node["$ref"].rsplit("/", 1)[1]]
-    if "anyOf" in node:
-        for branch in node["anyOf"]:
+@functools.lru_cache(maxsize=1)
+def _compiled() -> Check:
+    """The schema as one function per node (compiled once: the checks then cost no lookups)."""
+    schema = _schema()
+    defs: dict[str, Check] = {}
+
+    def ref(name: str) -> Check:
+        def check(data: Any) -> Any:
+            return defs[name](data)
+        return check
+
+    def compile_node(node: dict, prop: str) -> Check:
+        if "$ref" in node:
+            return ref(node["$ref"].rsplit("/", 1)[1])
+        if "anyOf" in node:
+            return _any_of([compile_node(b, prop) for b in node["anyOf"]])
+        kind = node.get("type")
+        if kind == "object":
+            return _object(node, {name: compile_node(sub, name) for name, sub in node.get("properties", {}).items()})
+        if kind == "array":
+            return _array(compile_node(node["items"], prop))
+        return _scalar(node, kind, prop)
+
+    for name, node in schema["$defs"].items():
+        defs[name] = compile_node(node, "")
+    return compile_node(schema, "")
+
+
+Check = Callable[[Any], Any]
+
+
+def _any_of(branches: list[Check]) -> Check:
+    def check(data: Any) -> Any:
+        for branch in branches:
             try:
-                return _value(branch, data, prop)
+                return branch(data)
             except _Refused:
                 continue
         raise _Refused
-    kind = node.get("type")
-    if kind == "object":
-        return _object(node, data)
-    if kind == "array":
+    return check
+
+
+def _array(item: Check) -> Check:
+    def check(data: Any) -> Any:
         if not isinstance(data, list):
             raise _Refused
-        return [_value(node["items"], item, prop) for item in data]
-    return _scalar(node, data, kind, prop)
+        return [item(value) for value in data]
+    return check
 
 
-def _object(node: dict, data: Any) -> SimpleNamespace:
-    if not isinstance(data, dict):
-        raise _Refused
-    props = node.get("properties", {})
-    if any(key not in props for key in data) or any(key not in data for key in node.get("required", ())):
-        raise _Refused
-    values = {}
-    for name, sub in props.items():
-        if name in data:
-            values[name] = _value(sub, data[name], name)
-        else:
-            values[name] = copy.copy(sub.get("default"))  # no default: not written, so None
-    return SimpleNamespace(**values)
+def _object(node: dict, props: dict[str, Check]) -> Check:
+    required = tuple(node.get("required", ()))
+    # no default: the key was not written, so None (a list default is copied for each object)
+    defaults = [(name, sub.get("default")) for name, sub in node.get("properties", {}).items()]
+
+    def check(data: Any) -> SimpleNamespace:
+        if not isinstance(data, dict) or any(key not in data for key in required):
+            raise _Refused
+        values = {}
+        for name, default in defaults:
+            values[name] = copy.copy(default) if default.__class__ is list else default
+        for key, value in data.items():
+            sub = props.get(key)
+            if sub is None:
+                raise _Refused  # an unknown key
+            values[key] = sub(value)
+        return SimpleNamespace(**values)
+    return check
 
 
-def _scalar(node: dict, data: Any, kind: str | None, prop: str) -> Any:
+def _scalar(node: dict, kind: str | None, prop: str) -> Check:
     if kind == "string":
-        if not isinstance(data, str) or len(data) < node.get("minLength", 0) or len(data) > node.get("maxLength", len(data)):
-            raise _Refused
-        if "pattern" in node and not ecma_regex(node["pattern"]).search(data):
-            raise _Refused
+        low, high = node.get("minLength", 0), node.get("maxLength")
+        pattern = ecma_regex(node["pattern"]).search if "pattern" in node else None
+
+        def value(data: Any) -> Any:
+            if data.__class__ is not str or len(data) < low or high is not None and len(data) > high:
+                raise _Refused
+            if pattern is not None and not pattern(data):
+                raise _Refused
+            return data
     elif kind == "boolean":
-        if not isinstance(data, bool):
-            raise _Refused
+        def value(data: Any) -> Any:
+            if data.__class__ is not bool:
+                raise _Refused
+            return data
     elif kind in ("integer", "number"):
-        if isinstance(data, bool) or not isinstance(data, int if kind == "integer" else (int, float)):
-            raise _Refused
-        if data < node.get("minimum", data) or data > node.get("maximum", data) or data != data:
-            raise _Refused
-        data = float(data) if kind == "number" else data  # the models hold a float there
+        accepted = (int,) if kind == "integer" else (int, float)
+        low, high = node.get("minimum"), node.get("maximum")
+
+        def value(data: Any) -> Any:
+            if data.__class__ not in accepted or data != data:  # bool is no int here; NaN is refused
+                raise _Refused
+            if low is not None and data < low or high is not None and data > high:
+                raise _Refused
+            return float(data) if kind == "number" else data  # the models hold a float there
     else:
-        raise _Refused  # a kind of schema this path does not know
-    if "enum" in node and data not in node["enum"] or "const" in node and data != node["const"]:
-        raise _Refused
-    return API_TO_GROUP.get(data, data) if prop == "group" else data  # the models' AfterValidator
+        raise ValueError(f"fastpath: a kind of schema node it does not know: {node}")
+    return _enum(node, prop, value)
+
+
+def _enum(node: dict, prop: str, value: Check) -> Check:
+    allowed = node.get("enum")
+    if "const" in node:
+        allowed = [node["const"]]
+    if allowed is None and prop != "group":
+        return value
+
+    def check(data: Any) -> Any:
+        data = value(data)
+        if allowed is not None and data not in allowed:
+            raise _Refused
+        return API_TO_GROUP.get(data, data) if prop == "group" else data  # the models' AfterValidator
+    return check
