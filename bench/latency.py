@@ -69,7 +69,7 @@ def import_profile(argv: list[str], env) -> tuple[float, list[tuple[str, float]]
 def bench(work: str, quick: bool) -> Section:
     if not os.path.exists(EXAMPLE_CONFIG):
         return Section("1. Everyday latency", f"_Not run: {os.path.relpath(EXAMPLE_CONFIG, ROOT)} is missing._",
-                       [Goal("validate ≤ octoDNS 100", "n/a", "≤ 1.00", None), Goal("plan ≤ octoDNS 100", "n/a", "≤ 1.00", None)])
+                       [Goal("validate ≤ octoDNS 100", "n/a", "≤ 1.00", None), Goal("plan ≤ 0.8 × octoDNS 100", "n/a", "≤ 0.80", None)])
     rounds = 7 if quick else 31
     env = base_env()
     cases, octo_check = commands(work)
@@ -87,7 +87,7 @@ def bench(work: str, quick: bool) -> Section:
     h = series["leadconf --help"].median / bare
     goals = [
         Goal("latency: `leadconf validate` vs octoDNS 100-record plan", f"{v:.2f}", "≤ 1.00", v <= 1.0),
-        Goal("latency: `leadconf plan` vs octoDNS 100-record plan", f"{p:.2f}", "≤ 1.00", p <= 1.0),
+        Goal("latency: `leadconf plan` (the README's main job) vs octoDNS 100-record plan", f"{p:.2f}", "≤ 0.80", p <= 0.8),
         Goal("latency: `leadconf --help` vs `python -c pass`", f"{h:.2f} (+{ms(series['leadconf --help'].median - bare)})",
              "none (the reference measured +38 ms for a click CLI)", "info"),
     ]
@@ -98,7 +98,7 @@ def bench(work: str, quick: bool) -> Section:
         f"Whole processes, {rounds} interleaved rounds after 2 warm-up rounds; median, min–max, peak RSS.\n\n"
         + table(["command", "÷ octoDNS 100", "÷ python -c pass", "median", "min–max", "peak RSS"], rows)
         + f"\n\nImports of `leadconf plan` (`python -X importtime`, one run; each module's own time, summed by package, "
-        f"leadconf by subpackage; a module's top-level code counts, so pydantic model building is in `leadconf.config`; "
+        f"leadconf by subpackage; a module's top-level code counts; a valid config loads neither pydantic nor jsonschema; "
         f"total {total:.0f} ms):\n\n"
         + table(["package", "import time"], imp_rows)
     )
