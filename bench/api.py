@@ -24,8 +24,10 @@ RATE = 10
 WORKERS = 4  # leadconf.backends.superoffice.backend.DEFAULT_WORKERS
 # The fixed reads of SuperOfficeBackend.read() for a tenant without Marketing Premium:
 # currentPrincipal, /List, /List/Category, the category, lead-status, user-group, heading and
-# associate lists, GetAllAutomatedCategoryUpdates.
-LIST_READS = 9
+# associate lists, GetAllAutomatedCategoryUpdates, and (since issue 11 decides Marketing Premium
+# from the feature endpoints' own answers, not from a licence name) the UTM preference and the
+# flow list (/MDOList/emailflow).
+LIST_READS = 11
 PER_CATEGORY = "/Agents/List/GetCategoryEntity"
 _SUMMARY = re.compile(r"Plan: (\d+) to create, (\d+) to update, (\d+) to rename")
 _APPLIED = re.compile(r"Applied: (\d+) done, (\d+) already done, (\d+) failed")
