@@ -124,7 +124,8 @@ import os, signal, sys
 real = os.fsync
 def fsync(fd):
     real(fd)
-    if os.readlink(f"/proc/self/fd/{fd}").endswith(".tmp"):  # the snapshot's temporary copy
+    link = os.readlink(f"/proc/self/fd/{fd}")
+    if link.endswith(".tmp") and os.path.basename(link).startswith(".tenant.json."):  # the snapshot's temporary copy
         os.kill(os.getpid(), signal.SIGKILL)
 os.fsync = fsync
 from leadconf.cli import main
