@@ -104,3 +104,17 @@ def test_a_write_after_a_torn_line_starts_a_line_of_its_own(path):
     SnapshotBackend(path).write("lead_status", LeadStatus(None, "Fair", rank=10))
     names = _names(SnapshotBackend(path))
     assert "Webinar" in names and "Fair" in names
+
+
+def test_a_rewrite_that_fails_keeps_every_change_and_says_where(path, monkeypatch):
+    from leadconf import fileio
+    from leadconf.errors import FileError
+
+    backend = SnapshotBackend(path)
+    real = fileio._write
+    monkeypatch.setattr(fileio, "_write", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    with pytest.raises(FileError, match=r"every change is kept in .*tenant\.json\.wal"):
+        with backend.lock():
+            backend.write("lead_status", LeadStatus(None, "Webinar", rank=9))
+    monkeypatch.setattr(fileio, "_write", real)
+    assert "Webinar" in _names(SnapshotBackend(path))

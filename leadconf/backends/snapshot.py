@@ -217,7 +217,11 @@ class SnapshotBackend:
         if self._log.stamp() is None:
             return
         doc = self._document()
-        atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", what="snapshot")
+        try:
+            atomic_write(self.path, json.dumps(doc, indent=2, ensure_ascii=False) + "\n", what="snapshot")
+        except FileError as exc:
+            raise FileError(f"{exc}: every change is kept in {self._log.path}, which each read of the snapshot "
+                            "replays; the next apply writes them into the file") from None
         self._log.remove()
         self._doc = None  # re-read (and re-stamped) when next asked
 

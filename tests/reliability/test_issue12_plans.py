@@ -243,21 +243,21 @@ def test_a_target_other_than_the_plans_is_refused(tenant, tmp_path):
 
 def test_resume_on_another_target_is_refused(tenant, tmp_path, monkeypatch):
     """Before: `apply --resume --target R2` resumed on the journal's target, R1."""
-    from leadconf import fileio
+    from leadconf.backends.snapshot_log import ChangeLog
+    from leadconf.errors import FileError
 
-    real, writes = fileio._write, []
+    real, writes = ChangeLog.append, []
 
-    def second_write_fails(path, raw, mode):
-        if path.endswith("tenant.json"):
-            writes.append(path)
-            if len(writes) == 2:
-                raise OSError(28, "No space left on device")
-        return real(path, raw, mode)
+    def second_write_fails(self, kind, item):  # each snapshot write is one line of its change log
+        writes.append(kind)
+        if len(writes) == 2:
+            raise FileError(f"{self.path}: cannot write the snapshot's change log (No space left on device)")
+        return real(self, kind, item)
 
-    monkeypatch.setattr(fileio, "_write", second_write_fails)
+    monkeypatch.setattr(ChangeLog, "append", second_write_fails)
     plan_file = _save(tmp_path, tenant)
     assert _apply(plan_file, tmp_path)[0] == 1
-    monkeypatch.setattr(fileio, "_write", real)
+    monkeypatch.setattr(ChangeLog, "append", real)
     other = tmp_path / "R2.json"
     shutil.copy(TENANT, other)
     code, _, err = run_cli("apply", "--resume", "--journal-dir", str(tmp_path / "j"), "--target", f"snapshot:{other}")
@@ -268,14 +268,17 @@ def test_resume_on_another_target_is_refused(tenant, tmp_path, monkeypatch):
 
 
 def test_a_journal_whose_plan_was_edited_is_refused(tenant, tmp_path, monkeypatch):
-    from leadconf import fileio
+    from leadconf.backends.snapshot_log import ChangeLog
+    from leadconf.errors import FileError
 
-    real = fileio._write
-    monkeypatch.setattr(fileio, "_write", lambda p, r, m: (_ for _ in ()).throw(OSError(28, "full"))
-                        if p.endswith("tenant.json") else real(p, r, m))
+    def full(self, kind, item):  # each snapshot write is one line of its change log
+        raise FileError(f"{self.path}: cannot write the snapshot's change log (full)")
+
+    real = ChangeLog.append
+    monkeypatch.setattr(ChangeLog, "append", full)
     plan_file = _save(tmp_path, tenant)
     assert _apply(plan_file, tmp_path)[0] == 1
-    monkeypatch.setattr(fileio, "_write", real)
+    monkeypatch.setattr(ChangeLog, "append", real)
     journal = next((tmp_path / "j").glob("apply-*.jsonl"))
     lines = journal.read_text().splitlines()
     header = json.loads(lines[0])
