@@ -33,7 +33,7 @@ def test_lc102_lead_status_outside_potential_customer(write):
 
 
 def test_lc102_not_for_a_deleted_or_disabled_category(write):
-    _load(write, """
+    loaded = _load(write, """
         version: 1
         company_categories:
           items:
@@ -41,6 +41,17 @@ def test_lc102_not_for_a_deleted_or_disabled_category(write):
             - {name: Old, group: customer, lead_status: true, deleted: true}
             - {name: Customer, group: customer, lead_status: false}
         """)
+    assert [d for d in loaded.warnings if d.rule == "LC102"] == []
+    assert [c.name for c in loaded.config.company_categories.items] == ["Lead", "Old", "Customer"]
+    # ... while the same item, live, is refused: the rule does look at it
+    path = write("live.yaml", """
+        version: 1
+        company_categories:
+          items:
+            - {name: Lead, group: potential_customer, lead_status: true}
+            - {name: Old, group: customer, lead_status: true, deleted: false}
+        """)
+    assert [d.rule for d in errors_of(path)] == ["LC102"]
 
 
 def test_lc103_when_pruned_is_a_warning_and_the_tenant_decides(write, tmp_path):
