@@ -1,7 +1,8 @@
-"""A tenant's current lead-management state, mirroring what the SuperOffice API returns.
+"""A tenant's current lead-management state, in SuperOffice's terms but in no backend's format.
 
-Values keep the API's meaning (CategoryGroup as the API's string, ids as the API's ids), so that a
-backend converts field names and nothing else. Items are plain slotted dataclasses: a tenant of
+Values keep the product's meaning (the category group as SuperOffice names it, ids as the tenant's
+ids), so that a backend converts field names and nothing else; the Web API's field names live in
+backends/superoffice/codec.py. Items are plain slotted dataclasses: a tenant of
 50,000 items is built in milliseconds.
 """
 
@@ -19,16 +20,16 @@ MARKETING, AUTOMATION = "marketing", "automation"
 
 @dataclass(slots=True)
 class Category:
-    """CategoryEntity, plus its user-group visibility and headings (separate endpoints)."""
+    """An item of the list Company – Category, with its user-group visibility and headings."""
 
-    id: int | None  # CategoryId; None before it is created
+    id: int | None  # None before it is created
     name: str
-    group: str = "Unknown"  # CategoryGroup: Unknown, Customer, PotentialCustomer, Partner, Lost, Other
+    group: str = "Unknown"  # the category group: Unknown, Customer, PotentialCustomer, Partner, Lost, Other
     tooltip: str = ""
     rank: int = 0
     enable_lead_status: bool = False
     deleted: bool = False
-    family_id: int = 0  # CategoryFamilyId: not managed, carried through writes
+    family_id: int = 0  # the category family: not managed, carried through writes
     # ids of the user groups that see the item, and of the headings it is under. None only on an
     # item about to be created whose config leaves them unmanaged: the server's default applies
     # (SuperOffice makes a new item visible to every user group).
@@ -38,7 +39,7 @@ class Category:
 
 @dataclass(slots=True)
 class LeadStatus:
-    """An item of the lead-status list (generic ListItemEntity)."""
+    """An item of the list Contact – Lead status."""
 
     id: int | None
     name: str
@@ -59,18 +60,18 @@ class NamedItem:
 
 @dataclass(slots=True)
 class AutomationRule:
-    """One AutomatedCategoryUpdate (one per trigger)."""
+    """One rule of Lead categorization (category automation): at most one per trigger."""
 
     trigger: str  # SaleRegistered, SaleSold, SaleLost, LeadStatusChanged
     enabled: bool = False
     user_confirmation: bool = False
-    category_id: int = 0  # DefaultCategory
-    lead_status_id: int = 0  # LeadstatusId
+    category_id: int = 0  # the category it sets (0: none)
+    lead_status_id: int = 0  # the lead status that triggers it (LeadStatusChanged only; 0: none)
 
 
 @dataclass(slots=True)
 class DistributeStep:
-    """WorkflowStepDistributeToOwner: the "Distribute to owner" step of a flow."""
+    """The "Distribute to owner" step of a lead-nurturing flow."""
 
     step_id: int
     flow_id: int
@@ -113,9 +114,9 @@ class Tenant:
     utm_effective: bool | None = None
     flows: list[Flow] = field(default_factory=list)
     licenses: frozenset[str] = frozenset()
-    context: str = ""  # ContextIdentifier, e.g. Cust12345
-    # "Use grouping and user group filtering for this list" on Company – Category (the list's
-    # UseGroupsAndHeadings); None where the source does not say. Off: no visibility or headings.
+    context: str = ""  # the tenant's context identifier, e.g. Cust12345
+    # "Use grouping and user group filtering for this list" on Company – Category; None where the
+    # source does not say. Off: no visibility or headings.
     category_grouping: bool | None = None
     # MARKETING / AUTOMATION -> FEATURE_*: decided by the feature endpoints' own answers; a feature
     # missing from the mapping is not known (the rules then check nothing).

@@ -1,0 +1,135 @@
+"""A sampled mutation run with cosmic-ray (on demand; not part of the suite or CI).
+
+    .venv/bin/pip install -e ".[test,mutation]"
+    .venv/bin/python tools/mutation.py --sample 150 --seed 10      # about 30 min on 2 cores
+
+It copies the working tree (without .git and .venv) to a scratch folder, so the mutants never touch
+your checkout; makes one cosmic-ray session per group of modules below, each with the tests that
+exercise that group; keeps a random sample of the mutants (seeded, so a run can be repeated); runs
+them; and prints the kill ratio per group with every survivor's diff. Never run it while a suite
+runs on the same cores: a timeout under load counts as a kill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+PYTEST = f"{sys.executable} -m pytest -x -q -p no:cacheprovider"
+GROUPS = {
+    # the pure core, apply and the snapshot backend: the core tests, the scenarios (golden plans,
+    # apply then plan again) and the CLI
+    "core": (
+        ["leadconf/diff.py", "leadconf/vocabulary.py", "leadconf/plan/plan.py", "leadconf/plan/safety.py",
+         "leadconf/plan/change.py", "leadconf/apply/runner.py", "leadconf/apply/state.py",
+         "leadconf/apply/session.py", "leadconf/apply/undo.py", "leadconf/apply/journal.py",
+         "leadconf/backends/snapshot.py"],
+        f"{PYTEST} tests/core tests/test_scenarios.py tests/test_cli.py",
+    ),
+    # the SuperOffice backend: its tests against the emulator, and the scenarios (which run on it too)
+    "superoffice": (
+        ["leadconf/backends/superoffice/backend.py", "leadconf/backends/superoffice/reads.py",
+         "leadconf/backends/superoffice/writes.py", "leadconf/backends/superoffice/codec.py"],
+        f"{PYTEST} tests/superoffice tests/test_scenarios.py",
+    ),
+}
+
+
+def _config(modules, command, timeout) -> str:
+    return (
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(modules)}\n"
+        f"timeout = {timeout}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n\n"
+        "[cosmic-ray.distributor]\nname = \"local\"\n"
+    )
+
+
+def _sample(session: str, keep: int, rng: random.Random) -> tuple[int, int]:
+    db = sqlite3.connect(session)
+    ids = sorted(row[0] for row in db.execute("SELECT job_id FROM work_items"))
+    chosen = set(rng.sample(ids, min(keep, len(ids))))
+    dropped = [(i,) for i in ids if i not in chosen]
+    db.executemany("DELETE FROM mutation_specs WHERE job_id = ?", dropped)
+    db.executemany("DELETE FROM work_items WHERE job_id = ?", dropped)
+    db.commit()
+    return len(ids), len(chosen)
+
+
+def _results(session: str):
+    db = sqlite3.connect(session)
+    return db.execute(
+        "SELECT s.module_path, s.start_pos_row, s.operator_name, r.test_outcome, r.worker_outcome, r.diff "
+        "FROM mutation_specs s JOIN work_results r ON r.job_id = s.job_id ORDER BY s.module_path, s.start_pos_row"
+    ).fetchall()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sample", type=int, default=150, help="mutants in all, shared by the groups in proportion")
+    ap.add_argument("--seed", type=int, default=10)
+    ap.add_argument("--group", choices=sorted(GROUPS), action="append", help="only these groups (repeatable)")
+    ap.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant before it counts as killed")
+    ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
+    args = ap.parse_args(argv)
+    groups = args.group or sorted(GROUPS)
+    work = args.keep or tempfile.mkdtemp(prefix="leadconf-mutation-")
+    tree = os.path.join(work, "tree")
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", ".leadconf", "*.sqlite"))
+    cr = os.path.join(os.path.dirname(sys.executable), "cosmic-ray")
+    rng = random.Random(args.seed)
+    sessions = {}
+    for name in groups:
+        modules, command = GROUPS[name]
+        cfg, session = os.path.join(work, f"{name}.toml"), os.path.join(work, f"{name}.sqlite")
+        with open(cfg, "w", encoding="utf-8") as fh:
+            fh.write(_config(modules, command, args.timeout))
+        subprocess.run([cr, "init", cfg, session], cwd=tree, check=True)
+        sessions[name] = (cfg, session)
+        # the tests must pass on the unmutated copy (and import it, not the checkout), or every
+        # mutant would count as killed
+        probe = subprocess.run([sys.executable, "-c", "import leadconf; print(leadconf.__file__)"], cwd=tree,
+                               capture_output=True, text=True, check=True)
+        assert probe.stdout.startswith(tree), f"the copy does not import its own leadconf: {probe.stdout}"
+        subprocess.run(command.split(), cwd=tree, check=True)
+    totals = {n: sqlite3.connect(s).execute("SELECT COUNT(*) FROM work_items").fetchone()[0] for n, (_, s) in sessions.items()}
+    everything = sum(totals.values())
+    for name, (cfg, session) in sessions.items():
+        share = max(1, round(args.sample * totals[name] / everything))
+        total, kept = _sample(session, share, rng)
+        print(f"{name}: {kept} of {total} mutants sampled", flush=True)
+        subprocess.run([cr, "exec", cfg, session], cwd=tree, check=True)
+    return _report(sessions, work)
+
+
+def _report(sessions, work) -> int:
+    print(f"\nsessions and the copied tree: {work}")
+    grand_killed = grand_total = 0
+    for name, (_, session) in sessions.items():
+        rows = _results(session)
+        killed = sum(1 for r in rows if r[3] == "killed")
+        incompetent = sum(1 for r in rows if r[3] == "incompetent")
+        survived = [r for r in rows if r[3] == "survived"]
+        counted = killed + len(survived)
+        grand_killed, grand_total = grand_killed + killed, grand_total + counted
+        print(f"\n== {name}: {killed} of {counted} killed ({100.0 * killed / max(1, counted):.1f}%), "
+              f"{incompetent} incompetent (not counted)")
+        for module, row, op, _, _, diff in survived:
+            print(f"-- survived: {module}:{row} {op}\n{diff}")
+    print(f"\nall: {grand_killed} of {grand_total} killed ({100.0 * grand_killed / max(1, grand_total):.1f}%)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
