@@ -57,7 +57,9 @@ def _config(modules, command, timeout) -> str:
 
 def _sample(session: str, keep: int, rng: random.Random) -> tuple[int, int]:
     db = sqlite3.connect(session)
-    ids = sorted(row[0] for row in db.execute("SELECT job_id FROM work_items"))
+    # job ids are random: order by what the mutant is, so that a seed picks the same mutants again
+    ids = [row[0] for row in db.execute(
+        "SELECT job_id FROM mutation_specs ORDER BY module_path, start_pos_row, start_pos_col, operator_name, occurrence")]
     chosen = set(rng.sample(ids, min(keep, len(ids))))
     dropped = [(i,) for i in ids if i not in chosen]
     db.executemany("DELETE FROM mutation_specs WHERE job_id = ?", dropped)
@@ -81,7 +83,11 @@ def main(argv=None) -> int:
     ap.add_argument("--group", choices=sorted(GROUPS), action="append", help="only these groups (repeatable)")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant before it counts as killed")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
+    ap.add_argument("--report", metavar="DIR", help="only report the sessions a --keep DIR run left")
     args = ap.parse_args(argv)
+    if args.report:
+        return _report({n: (None, os.path.join(args.report, f"{n}.sqlite")) for n in sorted(GROUPS)
+                        if os.path.exists(os.path.join(args.report, f"{n}.sqlite"))}, args.report)
     groups = args.group or sorted(GROUPS)
     work = args.keep or tempfile.mkdtemp(prefix="leadconf-mutation-")
     tree = os.path.join(work, "tree")
@@ -118,9 +124,10 @@ def _report(sessions, work) -> int:
     grand_killed = grand_total = 0
     for name, (_, session) in sessions.items():
         rows = _results(session)
-        killed = sum(1 for r in rows if r[3] == "killed")
-        incompetent = sum(1 for r in rows if r[3] == "incompetent")
-        survived = [r for r in rows if r[3] == "survived"]
+        outcome = [str(r[3]).lower() for r in rows]
+        killed = outcome.count("killed")
+        incompetent = outcome.count("incompetent")
+        survived = [r for r, o in zip(rows, outcome) if o == "survived"]
         counted = killed + len(survived)
         grand_killed, grand_total = grand_killed + killed, grand_total + counted
         print(f"\n== {name}: {killed} of {counted} killed ({100.0 * killed / max(1, counted):.1f}%), "

@@ -1,0 +1,131 @@
+"""Apply's edges: which changes a failure holds back, resuming the latest unfinished journal, the
+undo plan's own staleness check, and a saved plan read back from its file."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leadconf.apply import ApplySession, latest_unfinished
+from leadconf.apply.journal import Journal
+from leadconf.apply.runner import DONE, FAILED, NOT_STARTED, SKIPPED, apply_plan
+from leadconf.diff import build_plan
+from leadconf.errors import RemoteError, StalePlan
+from leadconf.model.tenant import AutomationRule
+from leadconf.plan.plan import Plan
+from tests.core.conftest import tenant
+from tests.core.memory import MemoryBackend
+
+CUSTOMER = ("Customer", {"group": "Customer"})
+LEAD = ("Lead", {"group": "PotentialCustomer"})
+CONFIG = """
+    version: 1
+    company_categories:
+      items:
+        - {name: Customer, group: customer}
+        - {name: Lead, group: potential_customer, description: Prospects}
+    lead_statuses:
+      items:
+        - {name: Open, description: Lead}
+    category_automation:
+      sale_sold: {category: Lead}
+"""
+
+
+def _failing_categories(backend):
+    def before_write(kind, item):
+        if kind == "category":
+            raise RemoteError("the server said no", item=f"category {item.name!r}")
+
+    backend.before_write = before_write
+    return backend
+
+
+def _plan(config, backend):
+    return build_plan(config(CONFIG), backend.read(), backend.description, backend.locator)
+
+
+def test_a_failed_category_holds_back_the_automation_that_names_it_and_nothing_else(config):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
+    plan = _plan(config, backend)
+    assert [(c.kind, c.name) for c in plan.changes] == [
+        ("category", "Lead"), ("lead_status", "Open"), ("category_automation", "sale_sold")]
+    report = apply_plan(plan, _failing_categories(backend), continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [FAILED, DONE, SKIPPED]
+    # the lead status's description is "Lead", the failed category's name: no dependency for all that
+    assert backend.read().lead_statuses[0].tooltip == "Lead"
+
+
+def test_without_continue_on_error_the_rest_is_not_started(config):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
+    report = apply_plan(_plan(config, backend), _failing_categories(backend))
+    assert [o.status for o in report.outcomes] == [FAILED, NOT_STARTED, NOT_STARTED]
+    assert "the server said no" in report.outcomes[0].error
+
+
+def test_a_failed_list_change_holds_back_that_lists_reorder(config):
+    backend = MemoryBackend(tenant([LEAD, CUSTOMER]))
+    loaded = config("version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                    "    - {name: Lead, group: potential_customer, description: Prospects}\n"
+                    "lead_statuses:\n  items:\n    - {name: Open, description: x}\n")
+    plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
+    assert [(c.action, c.kind) for c in plan.changes] == [
+        ("update", "category"), ("update", "lead_status"), ("reorder", "category")]
+    report = apply_plan(plan, _failing_categories(backend), continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [FAILED, DONE, SKIPPED]
+
+
+# -- resuming ---------------------------------------------------------------------------------------
+
+
+def _journal(directory, name, events):
+    journal = Journal.create(str(directory), {"checksum": f"sha256:{name}"}, "memory:test")
+    for kind, *args in events:
+        getattr(journal, kind)(*args)
+    journal.close()
+    return journal.path
+
+
+def test_latest_unfinished_is_the_newest_journal_that_did_not_complete(tmp_path):
+    assert latest_unfinished(str(tmp_path / "none")) is None
+    failed = _journal(tmp_path, "aaaaaaaa", [("start", 0), ("failed", 0, "boom"), ("end", "failed")])
+    assert latest_unfinished(str(tmp_path)) == failed
+    cut = _journal(tmp_path, "bbbbbbbb", [("start", 0)])
+    _journal(tmp_path, "cccccccc", [("start", 0), ("done", 0, 1, None, None), ("end", "complete")])
+    assert latest_unfinished(str(tmp_path)) == cut  # the complete one, though newer, is finished
+
+
+def test_a_complete_journal_is_never_resumed(tmp_path):
+    _journal(tmp_path, "dddddddd", [("start", 0), ("done", 0, 1, None, None), ("end", "complete")])
+    assert latest_unfinished(str(tmp_path)) is None
+
+
+# -- the undo plan ----------------------------------------------------------------------------------
+
+
+def test_an_undo_plan_refuses_an_item_changed_after_the_apply(config, tmp_path):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(CONFIG))
+    assert report.ok and report.undo
+    with open(report.undo, encoding="utf-8") as fh:
+        undo = Plan.from_file_dict(json.load(fh))
+    assert all(c.fingerprint for c in undo.changes), "every change of an undo plan records its item's state"
+    backend.tenant.categories[1].tooltip = "edited after the apply"
+    with pytest.raises(StalePlan, match="changed since the plan was made"):
+        ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(undo)
+
+
+# -- a saved plan, read back from its file --------------------------------------------------------
+
+
+def test_a_saved_plan_read_back_from_json_applies_to_the_snapshot(config, make_backend, tmp_path):
+    backend = make_backend(tenant([CUSTOMER, LEAD], automation=[AutomationRule("SaleSold", enabled=False)],
+                                  licenses=frozenset({"salespremium"})))
+    text = json.dumps(_plan(config, backend).to_file_dict(), ensure_ascii=False)
+    saved = Plan.from_file_dict(json.loads(text))  # every string as the JSON decoder makes it
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(saved)
+    assert report.ok and report.counts()[DONE] == 3
+    rule = backend.read().automation[0]
+    assert (rule.trigger, rule.enabled, rule.category_id) == ("SaleSold", True, 2)
+    assert _plan(config, backend).changes == []
