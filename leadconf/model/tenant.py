@@ -90,8 +90,8 @@ class Flow:
 
     @property
     def distribute_step(self) -> DistributeStep | None:
-        """The "Distribute to owner" step leadconf manages: the first, in the order the flow runs
-        them; a flow's other Distribute-to-owner steps are left as they are."""
+        """The "Distribute to owner" step leadconf manages: the first of the flow's steps (in the
+        order the tenant lists them); a flow's other Distribute-to-owner steps are left as they are."""
         return self.distribute_steps[0] if self.distribute_steps else None
 
 

@@ -48,24 +48,36 @@ def tenant(categories=(), statuses=("Open",), **extra) -> Tenant:
     return Tenant(categories=cats, lead_statuses=sts, **extra)
 
 
-def snapshot_document(t: Tenant) -> dict:
-    return {
+def snapshot_document(t: Tenant, other_steps: dict | None = None) -> dict:
+    """The tenant as a snapshot file holds it. `other_steps`: flow id -> steps of other kinds, put
+    before the flow's Distribute-to-owner steps."""
+    doc = {
         "format": SNAPSHOT_FORMAT,
         "categories": [codec.category_to_api(c) for c in t.categories],
         "lead_statuses": [codec.lead_status_to_api(s) for s in t.lead_statuses],
         "category_automation": [codec.automation_to_api(r) for r in t.automation],
+        "user_groups": [{"Id": g.id, "Name": g.name} for g in t.user_groups],
+        "associates": [{"AssociateId": a.id, "Name": a.name} for a in t.associates],
+        "flows": [{"WorkflowId": f.id, "Name": f.name,
+                   "Steps": (other_steps or {}).get(f.id, []) + [codec.distribute_step_to_api(s) for s in f.distribute_steps]}
+                  for f in t.flows],
+        "licenses": sorted(t.licenses),
     }
+    if t.utm_tracking is not None:
+        doc["preferences"] = [{"Specification": {"Section": codec.UTM_SECTION, "Key": codec.UTM_KEY},
+                               "RawValue": "1" if t.utm_tracking else "0", "Level": "Database"}]
+    return doc
 
 
 @pytest.fixture(params=["memory", "snapshot"])
 def make_backend(request, tmp_path):
     """make_backend(tenant) -> a backend holding it: in memory, or in a snapshot file."""
 
-    def make(t: Tenant):
+    def make(t: Tenant, other_steps: dict | None = None):
         if request.param == "memory":
             return MemoryBackend(t)
         path = tmp_path / "tenant.json"
-        path.write_text(json.dumps(snapshot_document(t), indent=2), encoding="utf-8")
+        path.write_text(json.dumps(snapshot_document(t, other_steps), indent=2), encoding="utf-8")
         return SnapshotBackend(str(path))
 
     return make

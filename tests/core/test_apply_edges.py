@@ -129,3 +129,88 @@ def test_a_saved_plan_read_back_from_json_applies_to_the_snapshot(config, make_b
     rule = backend.read().automation[0]
     assert (rule.trigger, rule.enabled, rule.category_id) == ("SaleSold", True, 2)
     assert _plan(config, backend).changes == []
+
+
+def test_a_failed_update_does_not_hold_back_a_create_in_the_same_list(config):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD]))
+
+    def before_write(kind, item):
+        if item.name == "Lead":
+            raise RemoteError("the server said no", item="category 'Lead'")
+
+    backend.before_write = before_write
+    loaded = config("version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                    "    - {name: Lead, group: potential_customer, description: Prospects}\n"
+                    "    - {name: Partner, group: partner}\n")
+    plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
+    assert [(c.action, c.name) for c in plan.changes] == [("update", "Lead"), ("create", "Partner")]
+    report = apply_plan(plan, backend, continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [FAILED, DONE]
+
+
+def test_the_journal_records_each_items_before_image_when_its_change_starts(config, tmp_path):
+    backend = MemoryBackend(tenant([LEAD, CUSTOMER]))
+    loaded = config("version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                    "    - {name: Lead, group: potential_customer, description: Prospects}\n")
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(loaded)
+    assert report.ok
+    with open(report.journal, encoding="utf-8") as fh:
+        starts = [e for e in map(json.loads, fh) if e["type"] == "start"]
+    update, reorder = starts
+    assert update["before"]["name"] == "Lead" and update["before"]["tooltip"] == ""
+    assert reorder["before"] is None
+
+
+def test_a_read_error_on_the_journal_names_it(tmp_path):
+    from leadconf.apply.journal import read_journal
+    from leadconf.errors import PlanFileError
+
+    with pytest.raises(PlanFileError, match="cannot read the journal"):
+        read_journal(str(tmp_path))  # a folder, not a file
+
+
+def _cut_off(config, tooltip_now):
+    """A plan updating Lead (group and description), and the tenant after a cut-off write of it: the
+    description is now `tooltip_now`, the group as it was. Returns the backend, the plan and the
+    before-image the journal recorded."""
+    from dataclasses import asdict
+
+    backend = MemoryBackend(tenant([CUSTOMER, ("Lead", {"group": "Customer"})]))
+    loaded = config("version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                    "    - {name: Lead, group: potential_customer, description: Prospects}\n")
+    plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
+    lead = backend.tenant.categories[1]
+    before_image = json.loads(json.dumps(asdict(lead)))  # as the journal holds it
+    lead.tooltip = tooltip_now
+    return backend, plan, before_image
+
+
+def test_a_change_cut_off_halfway_is_finished_on_resume(config):
+    backend, plan, before_image = _cut_off(config, "Prospects")  # the half that landed is the planned one
+    with pytest.raises(StalePlan):
+        apply_plan(plan, backend)  # without the journal's word, it is someone else's change
+    report = apply_plan(plan, backend, interrupted={0: before_image})
+    assert report.ok
+    lead = backend.read().categories[1]
+    assert (lead.group, lead.tooltip) == ("PotentialCustomer", "Prospects")
+
+
+def test_a_change_cut_off_and_then_edited_by_someone_else_is_refused_on_resume(config):
+    backend, plan, before_image = _cut_off(config, "Someone else's")
+    with pytest.raises(StalePlan, match="changed since the plan was made"):
+        apply_plan(plan, backend, interrupted={0: before_image})
+    assert backend.writes == []
+
+
+def test_an_undo_plan_of_the_utm_setting_records_its_state(config, tmp_path):
+    backend = MemoryBackend(tenant([CUSTOMER], utm_tracking=False, licenses=frozenset({"marketingpremium"})))
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(
+        "version: 1\nmarketing:\n  utm_tracking: true\n"))
+    assert report.ok and backend.read().utm_tracking is True
+    with open(report.undo, encoding="utf-8") as fh:
+        undo = Plan.from_file_dict(json.load(fh))
+    (change,) = undo.changes
+    assert (change.kind, change.after, change.fingerprint is not None) == ("utm_tracking", {"utm_tracking": False}, True)
+    backend.tenant.utm_tracking = False  # someone turned it off already: the undo is stale, not repeated
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(undo)
+    assert report.counts()["already done"] == 1

@@ -136,28 +136,34 @@ def test_a_torn_line_before_the_last_is_an_error(tmp_path):
 DISTRIBUTION = """
     version: 1
     marketing:
-      lead_distribution: {flow: Nurture, associates: [bob], only_unassigned: false}
+      lead_distribution: {flow: Nurture, associates: [bob], user_groups: [Sales], only_unassigned: false}
 """
 
 
 def _flow_tenant():
     people = [NamedItem(1, "ANNA"), NamedItem(2, "bob")]
-    steps = (DistributeStep(step_id=11, flow_id=5, associates=(1,), rank=1),
+    steps = (DistributeStep(step_id=11, flow_id=5, associates=(1,), user_groups=(3,), rank=1),
              DistributeStep(step_id=12, flow_id=5, associates=(1,), rank=2))
-    return tenant([CUSTOMER], associates=people, flows=[Flow(5, "Nurture", steps)],
-                  licenses=frozenset({"marketingpremium"}))
+    other = (DistributeStep(step_id=21, flow_id=4, associates=(1,), rank=1),)
+    return tenant([CUSTOMER], associates=people, user_groups=[NamedItem(3, "Sales")],
+                  flows=[Flow(4, "Alpha", other), Flow(5, "Nurture", steps)], licenses=frozenset({"marketingpremium"}))
 
 
-def test_the_first_distribute_to_owner_step_of_a_flow_is_the_one_configured(config, tmp_path):
-    backend = MemoryBackend(_flow_tenant())
+def test_the_first_distribute_to_owner_step_of_a_flow_is_the_one_configured(config, make_backend, tmp_path):
+    # in the file, a step of another kind with a higher id comes before the Distribute-to-owner steps
+    backend = make_backend(_flow_tenant(), {5: [{"WorkflowStepId": 30, "WorkflowId": 5, "StepType": "SendEmail"}]})
     plan = _plan(config(DISTRIBUTION), backend)
-    assert [(c.kind, c.key) for c in plan.changes] == [("lead_distribution", 11)]
+    assert [(c.kind, c.name, c.key, c.before, c.after) for c in plan.changes] == [
+        ("lead_distribution", "Nurture", 11, {"only_unassigned": True, "associates": ["ANNA"]},
+         {"only_unassigned": False, "associates": ["bob"]})]
     ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(plan)
-    first, second = backend.read().flows[0].distribute_steps
-    assert (first.associates, first.only_unassigned) == ((2,), False)
+    alpha, nurture = backend.read().flows
+    first, second = nurture.distribute_steps
+    assert (first.associates, first.user_groups, first.only_unassigned) == ((2,), (3,), False)
     assert (second.associates, second.only_unassigned) == ((1,), True), "the second step is left as it is"
+    assert alpha.distribute_steps[0].associates == (1,), "another flow is left as it is"
     assert export_config(backend.read())["marketing"]["lead_distribution"] == {
-        "flow": "Nurture", "only_unassigned": False, "associates": ["bob"]}
+        "flow": "Alpha", "associates": ["ANNA"]}  # export writes the first flow that has a step
     assert _plan(config(DISTRIBUTION), backend).changes == []
 
 
