@@ -214,3 +214,92 @@ def test_an_undo_plan_of_the_utm_setting_records_its_state(config, tmp_path):
     backend.tenant.utm_tracking = False  # someone turned it off already: the undo is stale, not repeated
     report = ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(undo)
     assert report.counts()["already done"] == 1
+
+
+SAVED = """
+    version: 1
+    company_categories:
+      items:
+        - {name: Partner, group: partner}
+        - {name: Customer, group: customer}
+        - {name: Lead, group: potential_customer, description: Prospects}
+        - {name: Reseller, group: partner}
+    category_automation:
+      sale_sold: {category: Lead}
+"""
+
+
+def test_a_saved_plan_with_creates_read_back_from_json_puts_them_in_place(config, make_backend, tmp_path):
+    backend = make_backend(tenant([CUSTOMER, LEAD], automation=[AutomationRule("SaleSold", enabled=False)],
+                                  licenses=frozenset({"salespremium"})))
+    loaded = config(SAVED)
+    plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
+    assert [(c.action, c.name) for c in plan.changes] == [
+        ("update", "Lead"), ("create", "Partner"), ("create", "Reseller"), ("reorder", "category list"),
+        ("update", "sale_sold")]
+    saved = Plan.from_file_dict(json.loads(json.dumps(plan.to_file_dict())))  # keys and strings as decoded
+    assert ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(saved).ok
+    ranked = [c.name for c in sorted(backend.read().categories, key=lambda c: c.rank)]
+    assert ranked == ["Partner", "Customer", "Lead", "Reseller"]
+    assert build_plan(loaded, backend.read(), backend.description, backend.locator).changes == []
+
+
+def test_an_undo_plan_swaps_before_and_after_and_undoes_a_rename_by_renaming(config, tmp_path):
+    backend = MemoryBackend(tenant([CUSTOMER, ("Prospect", {"group": "PotentialCustomer"})]))
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(
+        "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer, description: Buys}\n"
+        "    - {name: Lead, renamed_from: Prospect, group: potential_customer}\n"))
+    with open(report.undo, encoding="utf-8") as fh:
+        undo = Plan.from_file_dict(json.load(fh))
+    by_action = {c.action: c for c in undo.changes}
+    assert set(by_action) == {"update", "rename"}
+    assert (by_action["update"].before, by_action["update"].after, by_action["update"].meta) == (
+        {"description": "Buys"}, {"description": ""}, {})
+    rename = by_action["rename"]
+    assert (rename.name, rename.before, rename.after, rename.meta) == (
+        "Prospect", {"name": "Lead"}, {"name": "Prospect"}, {"old_name": "Lead"})
+    assert ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(undo).ok
+    assert [(c.name, c.tooltip) for c in backend.read().categories] == [("Customer", ""), ("Prospect", "")]
+
+
+def test_a_snapshot_write_that_fails_leaves_the_backend_reading_the_file_as_it_is(tmp_path, monkeypatch):
+    from leadconf.backends import snapshot
+    from tests.core.conftest import snapshot_document
+
+    path = tmp_path / "tenant.json"
+    path.write_text(json.dumps(snapshot_document(tenant([CUSTOMER]))), encoding="utf-8")
+    backend = snapshot.SnapshotBackend(str(path))
+    customer = backend.read_item("category", 1)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(snapshot, "atomic_write", disk_full)
+    from dataclasses import replace
+
+    with pytest.raises(OSError):
+        backend.write("category", replace(customer, name="Renamed"))
+    assert [c.name for c in backend.read().categories] == ["Customer"]
+    assert backend.read_item("category", 1).name == "Customer"
+
+
+def test_a_journal_with_a_blank_line_in_the_middle_keeps_the_events_after_it(tmp_path):
+    from leadconf.apply.journal import read_journal
+
+    path = _journal(tmp_path, "eeeeeeee", [("start", 0), ("done", 0, 1, None, None)])
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().split("\n")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines[:2] + ["", "   "] + lines[2:]))
+    header, events = read_journal(path)
+    assert [e["type"] for e in events] == ["start", "done"]
+
+
+def test_a_journal_without_its_plan_header_is_refused(tmp_path):
+    from leadconf.apply.journal import read_journal
+    from leadconf.errors import PlanFileError
+
+    path = tmp_path / "apply-x.jsonl"
+    path.write_text('{"type": "start", "index": 0}\n{"type": "plan"}\n', encoding="utf-8")
+    with pytest.raises(PlanFileError, match="no plan header"):
+        read_journal(str(path))

@@ -260,3 +260,31 @@ def test_the_change_threshold_counts_changes_to_existing_items_of_a_list():
     small = replace(plan, list_sizes={"category": 9})  # under min_list_size: no threshold
     small.raise_if_unsafe()
     json.dumps(plan.to_file_dict())  # the plan stays serialisable
+
+
+# -- where new items go, and the did-you-mean of a create beside a delete ------------------------------
+
+
+def test_a_new_item_listed_first_goes_before_the_first_listed_item(config):
+    backend = MemoryBackend(tenant([CUSTOMER, "Partner"]))
+    plan = _plan(config("version: 1\ncompany_categories:\n  items:\n    - {name: New}\n"
+                        "    - {name: Customer, group: customer}\n"), backend)
+    create, reorder = plan.changes
+    assert (create.action, create.after["rank"]) == ("create", 1)
+    assert reorder.after["order"] == ["New", "Customer", "Partner"]
+    assert reorder.after["ranks"] == {"Customer": 2, "Partner": 3}
+
+
+def test_a_list_of_new_items_only_is_ranked_in_the_configs_order(config):
+    backend = MemoryBackend(tenant([], statuses=[]))
+    plan = _plan(config("version: 1\ncompany_categories:\n  items:\n    - {name: B}\n    - {name: A}\n"), backend)
+    assert [(c.name, c.after["rank"]) for c in plan.changes] == [("B", 1), ("A", 2)]
+
+
+def test_a_create_with_a_near_name_of_a_delete_suggests_renamed_from(config):
+    backend = MemoryBackend(tenant([CUSTOMER, "Qualified lead", "Other"]))
+    plan = _plan(config("version: 1\ncompany_categories:\n  prune: true\n  items:\n"
+                        "    - {name: Customer, group: customer}\n    - {name: Qualifed lead}\n"), backend)
+    hints = [w for w in plan.warnings if w.rule == "LC301"]
+    assert len(hints) == 1 and "did you mean renamed_from: 'Qualified lead'?" in hints[0].message
+    assert "'Qualifed lead' is created while 'Qualified lead' is deleted" in hints[0].message
