@@ -93,9 +93,7 @@ class TenantState:
     # -- change -> the complete item to write ---------------------------------------------------
 
     def current(self, change):
-        """The live item a change is about (None: not there)."""
-        if change.kind == "utm_tracking":
-            return self.utm_tracking
+        """The live item a change is about (None: not there); the setting itself for utm_tracking."""
         if change.action == "create" and change.kind in LIST_KINDS:
             return self.by_name(change.kind, change.after["name"])
         return self.get(change.kind, change.key)

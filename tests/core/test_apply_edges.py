@@ -12,7 +12,7 @@ from leadconf.apply.journal import Journal
 from leadconf.apply.runner import DONE, FAILED, NOT_STARTED, SKIPPED, apply_plan
 from leadconf.diff import build_plan
 from leadconf.errors import RemoteError, StalePlan
-from leadconf.model.tenant import AutomationRule
+from leadconf.model.tenant import AutomationRule, Category
 from leadconf.plan.plan import Plan
 from tests.core.conftest import tenant
 from tests.core.memory import MemoryBackend
@@ -303,3 +303,39 @@ def test_a_journal_without_its_plan_header_is_refused(tmp_path):
     path.write_text('{"type": "start", "index": 0}\n{"type": "plan"}\n', encoding="utf-8")
     with pytest.raises(PlanFileError, match="no plan header"):
         read_journal(str(path))
+
+
+def test_a_session_stops_at_the_first_failure_unless_told_to_go_on(config, tmp_path):
+    backend = _failing_categories(MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"}))))
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(CONFIG))
+    assert [o.status for o in report.outcomes] == [FAILED, NOT_STARTED, NOT_STARTED]
+    assert report.undo is None  # nothing was changed: nothing to undo
+
+
+def test_the_undo_plan_names_the_journal_it_undoes(config, tmp_path):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(CONFIG))
+    with open(report.undo, encoding="utf-8") as fh:
+        undo = Plan.from_file_dict(json.load(fh))
+    assert undo.changes and all(c.reason.startswith(f"undo of the apply recorded in {report.journal}") for c in undo.changes)
+
+
+def test_a_plan_without_reorder_or_prune_does_not_pin_the_list(config):
+    backend = MemoryBackend(tenant([CUSTOMER, ("Lead", {"group": "Customer"})]))
+    loaded = config("version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                    "    - {name: Lead, group: potential_customer}\n")
+    plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
+    assert [c.action for c in plan.changes] == ["update"] and plan.list_fingerprints == {}
+    backend.tenant.categories.append(Category(id=7, name="Added meanwhile", rank=70))
+    assert apply_plan(plan, backend).ok  # an item added elsewhere in the list does not make it stale
+
+
+def test_a_plan_that_prunes_pins_the_list(config):
+    backend = MemoryBackend(tenant([CUSTOMER, "Old"]))
+    loaded = config("version: 1\ncompany_categories:\n  prune: true\n  items:\n    - {name: Customer, group: customer}\n")
+    plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
+    assert list(plan.list_fingerprints) == ["category"]
+    backend.tenant.categories.append(Category(id=7, name="Added meanwhile", rank=70))
+    with pytest.raises(StalePlan) as caught:
+        apply_plan(plan, backend)
+    assert caught.value.items == ["category list: items were added, removed, renamed or moved since the plan"]

@@ -288,3 +288,13 @@ def test_a_create_with_a_near_name_of_a_delete_suggests_renamed_from(config):
     hints = [w for w in plan.warnings if w.rule == "LC301"]
     assert len(hints) == 1 and "did you mean renamed_from: 'Qualified lead'?" in hints[0].message
     assert "'Qualifed lead' is created while 'Qualified lead' is deleted" in hints[0].message
+
+
+def test_a_snapshot_without_the_grouping_flag_uses_grouping_when_an_item_has_user_groups_only(tmp_path):
+    from leadconf.backends.snapshot import SnapshotBackend
+    from tests.core.conftest import snapshot_document
+
+    for links, grouping in (({"category_user_groups": {"1": [3]}}, True), ({"category_headings": {"1": [4]}}, True), ({}, False)):
+        path = tmp_path / "tenant.json"
+        path.write_text(json.dumps({**snapshot_document(tenant([CUSTOMER])), **links}), encoding="utf-8")
+        assert SnapshotBackend(str(path)).read().category_grouping is grouping, links
