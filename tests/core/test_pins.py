@@ -298,3 +298,15 @@ def test_a_snapshot_without_the_grouping_flag_uses_grouping_when_an_item_has_use
         path = tmp_path / "tenant.json"
         path.write_text(json.dumps({**snapshot_document(tenant([CUSTOMER])), **links}), encoding="utf-8")
         assert SnapshotBackend(str(path)).read().category_grouping is grouping, links
+
+
+def test_a_snapshot_automation_rule_with_only_its_trigger_reads_as_the_apis_defaults(tmp_path):
+    from leadconf.backends.snapshot import SnapshotBackend
+    from leadconf.model.tenant import AutomationRule
+    from tests.core.conftest import snapshot_document
+
+    path = tmp_path / "tenant.json"
+    doc = {**snapshot_document(tenant([CUSTOMER])), "category_automation": [{"TriggerType": "LeadStatusChanged"}]}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert SnapshotBackend(str(path)).read().automation == [AutomationRule("LeadStatusChanged")]
+    assert AutomationRule("X") == AutomationRule("X", enabled=False, user_confirmation=False, category_id=0, lead_status_id=0)
