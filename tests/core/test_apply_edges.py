@@ -339,3 +339,59 @@ def test_a_plan_that_prunes_pins_the_list(config):
     with pytest.raises(StalePlan) as caught:
         apply_plan(plan, backend)
     assert caught.value.items == ["category list: items were added, removed, renamed or moved since the plan"]
+
+
+def test_two_journals_of_one_plan_in_the_same_second_get_distinct_names(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setattr(time, "gmtime", lambda *a: time.struct_time((2026, 11, 30, 8, 0, 0, 0, 334, 0)))
+    paths = [Journal.create(str(tmp_path), {"checksum": "sha256:0123456789"}, "memory:test").path for _ in range(3)]
+    names = [p.rsplit("/", 1)[1] for p in paths]
+    assert names == ["apply-20261130T080000Z-01234567.jsonl"] * 3  # not written yet: nothing on disk
+    for path in paths[:1]:
+        open(path, "w").close()
+    second = Journal.create(str(tmp_path), {"checksum": "sha256:0123456789"}, "memory:test").path
+    assert second.endswith("apply-20261130T080000Z-01234567-2.jsonl")
+    open(second, "w").close()
+    third = Journal.create(str(tmp_path), {"checksum": "sha256:0123456789"}, "memory:test").path
+    assert third.endswith("-3.jsonl")
+
+
+def test_a_journal_cut_off_right_after_its_header_is_unfinished(tmp_path):
+    from leadconf.apply.journal import read_journal
+
+    path = tmp_path / "apply-20261130T080000Z-01234567.jsonl"
+    path.write_text('{"type": "plan", "plan": {}, "target": "memory:test", "started": "x"}\n', encoding="utf-8")
+    header, events = read_journal(str(path))
+    assert header["type"] == "plan" and events == []
+    assert latest_unfinished(str(tmp_path)) == str(path)
+
+
+def test_the_undo_of_a_created_automation_rule_turns_it_off(config, tmp_path):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(
+        "version: 1\ncategory_automation:\n  sale_sold: {category: Lead}\n"))
+    with open(report.undo, encoding="utf-8") as fh:
+        (change,) = Plan.from_file_dict(json.load(fh)).changes
+    assert (change.action, change.key, change.before, change.after) == (
+        "update", "SaleSold", {"enabled": True}, {"enabled": False})
+
+
+def test_the_snapshot_returns_a_created_category_with_its_links_as_stored(make_backend):
+    backend = make_backend(tenant([CUSTOMER]))
+    stored = backend.write("category", Category(id=None, name="New", user_groups=None, headings=None))
+    assert (stored.id, stored.user_groups, stored.headings) == (2, (), ())
+    assert backend.read_item("category", 2) == stored
+
+
+def test_the_snapshot_updates_the_tenant_level_utm_preference_in_place(tmp_path):
+    from leadconf.backends.snapshot import SnapshotBackend
+    from tests.core.conftest import snapshot_document
+
+    path = tmp_path / "tenant.json"
+    path.write_text(json.dumps(snapshot_document(tenant([CUSTOMER], utm_tracking=False))), encoding="utf-8")
+    backend = SnapshotBackend(str(path))
+    assert backend.write("utm_tracking", True) is True
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert [p["RawValue"] for p in doc["preferences"]] == ["1"]
+    assert backend.read().utm_tracking is True

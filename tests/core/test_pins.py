@@ -310,3 +310,24 @@ def test_a_snapshot_automation_rule_with_only_its_trigger_reads_as_the_apis_defa
     path.write_text(json.dumps(doc), encoding="utf-8")
     assert SnapshotBackend(str(path)).read().automation == [AutomationRule("LeadStatusChanged")]
     assert AutomationRule("X") == AutomationRule("X", enabled=False, user_confirmation=False, category_id=0, lead_status_id=0)
+
+
+def test_renamed_from_takes_the_first_earlier_name_that_is_live(config):
+    backend = MemoryBackend(tenant([CUSTOMER, "Prospect", "Suspect"]))
+    plan = _plan(config("version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                        "    - {name: Lead, renamed_from: [Prospect, Suspect]}\n"), backend)
+    assert [(c.action, c.key, c.meta) for c in plan.changes] == [("rename", 2, {"old_name": "Prospect"})]
+
+
+def test_near_names_are_not_searched_on_a_big_plan(config):
+    # 101 creates x 100 deletes: over 10,000 pairs, the diff looks for loose equality only (linear)
+    old = [f"Segment {i:03d} old" for i in range(100)]
+    backend = MemoryBackend(tenant([CUSTOMER, *old]))
+    new = "".join(f"    - {{name: Segment {i:03d} olf}}\n" for i in range(101))
+    plan = _plan(config("version: 1\ncompany_categories:\n  prune: true\n  items:\n    - {name: Customer, group: customer}\n"
+                        + new), backend)
+    assert sum(c.action == "create" for c in plan.changes) == 101 and sum(c.action == "delete" for c in plan.changes) == 100
+    assert [w for w in plan.warnings if w.rule == "LC301"] == []
+    small = _plan(config("version: 1\ncompany_categories:\n  prune: true\n  items:\n    - {name: Customer, group: customer}\n"
+                         + new.split("\n", 1)[0] + "\n"), MemoryBackend(tenant([CUSTOMER, *old[:1]])))
+    assert [w.rule for w in small.warnings if w.rule == "LC301"] == ["LC301"]  # the same pair, on a small plan
