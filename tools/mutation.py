@@ -123,7 +123,12 @@ def main(argv=None) -> int:
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant before it counts as killed")
     ap.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
     ap.add_argument("--report", metavar="DIR", help="only report the sessions a --keep DIR run left")
+    ap.add_argument("--retest", metavar="DIR",
+                    help="run the survivors of a --keep DIR run again, against the tests as they are now "
+                         "(only where the mutated modules are unchanged since)")
     args = ap.parse_args(argv)
+    if args.retest:
+        return _retest(args.retest, args.group or sorted(GROUPS))
     if args.report:
         return _report({n: (None, os.path.join(args.report, f"{n}.sqlite")) for n in sorted(GROUPS)
                         if os.path.exists(os.path.join(args.report, f"{n}.sqlite"))}, args.report)
@@ -157,6 +162,36 @@ def main(argv=None) -> int:
         print(f"{name}: {kept} of {total} mutants sampled", flush=True)
         subprocess.run([cr, "exec", cfg, session], cwd=tree, check=True)
     return _report(sessions, work)
+
+
+def _retest(work: str, groups) -> int:
+    tree = os.path.join(work, "tree")
+    cr = os.path.join(os.path.dirname(sys.executable), "cosmic-ray")
+    sessions = {}
+    for name in groups:
+        cfg, session = os.path.join(work, f"{name}.toml"), os.path.join(work, f"{name}.sqlite")
+        if not os.path.exists(session):
+            continue
+        modules = GROUPS[name][0]
+        changed = [m for m in modules if not _same_file(os.path.join(ROOT, m), os.path.join(tree, m))]
+        if changed:
+            print(f"{name}: not retested, the code changed since the run: {', '.join(changed)}")
+            continue
+        shutil.copytree(ROOT, tree, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".git", ".venv", "__pycache__", ".leadconf", "*.sqlite"))
+        db = sqlite3.connect(session)
+        again = db.execute("SELECT job_id FROM work_results WHERE lower(test_outcome) = 'survived'").fetchall()
+        db.executemany("DELETE FROM work_results WHERE job_id = ?", again)
+        db.commit()
+        print(f"{name}: {len(again)} survivors run again", flush=True)
+        subprocess.run([cr, "exec", cfg, session], cwd=tree, check=True)
+        sessions[name] = (cfg, session)
+    return _report(sessions, work)
+
+
+def _same_file(a: str, b: str) -> bool:
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
 
 
 def _report(sessions, work) -> int:
