@@ -395,3 +395,28 @@ def test_the_snapshot_updates_the_tenant_level_utm_preference_in_place(tmp_path)
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert [p["RawValue"] for p in doc["preferences"]] == ["1"]
     assert backend.read().utm_tracking is True
+
+
+def test_the_snapshot_backend_reads_the_file_again_when_it_changed_on_disk(tmp_path):
+    import os
+
+    from leadconf.backends.snapshot import SnapshotBackend
+    from tests.core.conftest import snapshot_document
+
+    path = tmp_path / "tenant.json"
+    path.write_text(json.dumps(snapshot_document(tenant([CUSTOMER]))), encoding="utf-8")
+    backend = SnapshotBackend(str(path))
+    assert [c.name for c in backend.read().categories] == ["Customer"]
+    path.write_text(json.dumps(snapshot_document(tenant([CUSTOMER, "Added by someone"]))), encoding="utf-8")
+    later = os.stat(path).st_mtime_ns + 10_000_000_000
+    os.utime(path, ns=(later, later))  # a later stamp, however coarse the file system's clock
+    assert [c.name for c in backend.read().categories] == ["Customer", "Added by someone"]
+    assert backend.read_item("category", 2).name == "Added by someone"
+
+
+def test_the_snapshot_returns_a_created_category_with_either_link_unmanaged_as_stored(make_backend):
+    backend = make_backend(tenant([CUSTOMER]))
+    with_groups = backend.write("category", Category(id=None, name="A", user_groups=(3,), headings=None))
+    with_headings = backend.write("category", Category(id=None, name="B", user_groups=None, headings=(4,)))
+    assert (with_groups.user_groups, with_groups.headings) == ((3,), ())
+    assert (with_headings.user_groups, with_headings.headings) == ((), (4,))
