@@ -20,6 +20,7 @@ from leadconf.model.tenant import (
     NamedItem,
     Tenant,
 )
+from leadconf.plan.plan import Plan
 from tests.core.memory import MemoryBackend
 
 
@@ -84,3 +85,10 @@ def make_backend(request, tmp_path):
 
 
 __all__ = ["AutomationRule", "Category", "DistributeStep", "Flow", "LeadStatus", "NamedItem", "tenant"]
+
+
+def read_plan_file(path) -> Plan:
+    """A plan file (an undo plan) as `leadconf apply PLANFILE` reads it: schema, seal, checksum."""
+    from leadconf.plan import planfile
+
+    return planfile.load(str(path), planfile.plan_keys()).plan

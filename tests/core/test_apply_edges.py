@@ -14,7 +14,7 @@ from leadconf.diff import build_plan
 from leadconf.errors import RemoteError, StalePlan
 from leadconf.model.tenant import AutomationRule, Category
 from leadconf.plan.plan import Plan
-from tests.core.conftest import tenant
+from tests.core.conftest import read_plan_file, tenant
 from tests.core.memory import MemoryBackend
 
 CUSTOMER = ("Customer", {"group": "Customer"})
@@ -108,8 +108,7 @@ def test_an_undo_plan_refuses_an_item_changed_after_the_apply(config, tmp_path):
     backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
     report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(CONFIG))
     assert report.ok and report.undo
-    with open(report.undo, encoding="utf-8") as fh:
-        undo = Plan.from_file_dict(json.load(fh))
+    undo = read_plan_file(report.undo)
     assert all(c.fingerprint for c in undo.changes), "every change of an undo plan records its item's state"
     backend.tenant.categories[1].tooltip = "edited after the apply"
     with pytest.raises(StalePlan, match="changed since the plan was made"):
@@ -158,7 +157,7 @@ def test_the_journal_records_each_items_before_image_when_its_change_starts(conf
         starts = [e for e in map(json.loads, fh) if e["type"] == "start"]
     update, reorder = starts
     assert update["before"]["name"] == "Lead" and update["before"]["tooltip"] == ""
-    assert reorder["before"] is None
+    assert reorder["before"] == {"Customer": 20, "Lead": 10}  # the ranks the reorder moves, as they were
 
 
 def test_a_read_error_on_the_journal_names_it(tmp_path):
@@ -207,8 +206,7 @@ def test_an_undo_plan_of_the_utm_setting_records_its_state(config, tmp_path):
     report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(
         "version: 1\nmarketing:\n  utm_tracking: true\n"))
     assert report.ok and backend.read().utm_tracking is True
-    with open(report.undo, encoding="utf-8") as fh:
-        undo = Plan.from_file_dict(json.load(fh))
+    undo = read_plan_file(report.undo)
     (change,) = undo.changes
     assert (change.kind, change.after, change.fingerprint is not None) == ("utm_tracking", {"utm_tracking": False}, True)
     backend.tenant.utm_tracking = False  # someone turned it off already: the undo is stale, not repeated
@@ -249,8 +247,7 @@ def test_an_undo_plan_swaps_before_and_after_and_undoes_a_rename_by_renaming(con
     report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(
         "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer, description: Buys}\n"
         "    - {name: Lead, renamed_from: Prospect, group: potential_customer}\n"))
-    with open(report.undo, encoding="utf-8") as fh:
-        undo = Plan.from_file_dict(json.load(fh))
+    undo = read_plan_file(report.undo)
     by_action = {c.action: c for c in undo.changes}
     assert set(by_action) == {"update", "rename"}
     assert (by_action["update"].before, by_action["update"].after, by_action["update"].meta) == (
@@ -315,8 +312,7 @@ def test_a_session_stops_at_the_first_failure_unless_told_to_go_on(config, tmp_p
 def test_the_undo_plan_names_the_journal_it_undoes(config, tmp_path):
     backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
     report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(CONFIG))
-    with open(report.undo, encoding="utf-8") as fh:
-        undo = Plan.from_file_dict(json.load(fh))
+    undo = read_plan_file(report.undo)
     assert undo.changes and all(c.reason.startswith(f"undo of the apply recorded in {report.journal}") for c in undo.changes)
 
 
@@ -371,8 +367,7 @@ def test_the_undo_of_a_created_automation_rule_turns_it_off(config, tmp_path):
     backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
     report = ApplySession(backend, journal_dir=str(tmp_path)).apply_config(config(
         "version: 1\ncategory_automation:\n  sale_sold: {category: Lead}\n"))
-    with open(report.undo, encoding="utf-8") as fh:
-        (change,) = Plan.from_file_dict(json.load(fh)).changes
+    (change,) = read_plan_file(report.undo).changes
     assert (change.action, change.key, change.before, change.after) == (
         "update", "SaleSold", {"enabled": True}, {"enabled": False})
 

@@ -10,7 +10,7 @@ import pytest
 from leadconf.apply import ApplySession
 from leadconf.diff import build_plan, diff
 from leadconf.errors import PlanError, UnsafePlan
-from tests.core.conftest import tenant
+from tests.core.conftest import read_plan_file, tenant
 
 CUSTOMER = ("Customer", {"group": "Customer"})
 
@@ -100,16 +100,13 @@ def test_an_unsafe_plan_is_refused_before_it_is_confirmed_or_written(config, tmp
 
 
 def test_the_undo_plan_goes_back(config, make_backend, tmp_path):
-    from leadconf.plan.plan import Plan
 
     backend = make_backend(tenant([CUSTOMER, ("Lead", {"group": "Customer"})]))
     original = backend.read()
     report = _session(backend, tmp_path).apply_config(config(CONFIG))
     assert report.undo and report.undo_deletes  # it created items: going back deletes them
-    import json
 
-    with open(report.undo, encoding="utf-8") as fh:
-        undo = Plan.from_file_dict(json.load(fh))
+    undo = read_plan_file(report.undo)
     back = _session(backend, tmp_path, allow_delete=True, allow_large_change=True).apply_plan(undo)
     assert back.ok
     now = backend.read()
