@@ -71,31 +71,37 @@ class SnapshotBackend:
             raise TargetError(f"{self.path}: not a valid snapshot: {exc}") from None
 
     def read_item(self, kind, key):
-        # Lists are looked up in the document directly: apply re-reads an item before every write,
-        # and building the whole tenant each time would make a large apply quadratic.
+        reader = {
+            "category": self._read_category,
+            "lead_status": self._read_lead_status,
+            "category_automation": lambda key: next((r for r in self.read().automation if r.trigger == key), None),
+            "utm_tracking": lambda key: self.read().utm_tracking,
+            "lead_distribution": lambda key: next(
+                (s for f in self.read().flows for s in f.distribute_steps if s.step_id == key), None),
+        }.get(kind)
+        if reader is None:
+            raise ValueError(f"unknown kind {kind!r}")
         try:
-            doc = self._document()
-            if kind == "category":
-                i = self._list(doc, "categories").at.get(key)
-                if i is None:
-                    return None
-                vis = (doc.get("category_user_groups") or {}).get(str(key))
-                heads = (doc.get("category_headings") or {}).get(str(key))
-                return api.category_from_api(doc["categories"][i], f"categories[{i}]", vis, heads)
-            if kind == "lead_status":
-                i = self._list(doc, "lead_statuses").at.get(key)
-                return None if i is None else api.lead_status_from_api(doc["lead_statuses"][i], f"lead_statuses[{i}]")
+            return reader(key)
         except api.ShapeError as exc:
             raise TargetError(f"{self.path}: not a valid snapshot: {exc}") from None
-        tenant = self.read()
-        if kind == "category_automation":
-            return next((r for r in tenant.automation if r.trigger == key), None)
-        if kind == "utm_tracking":
-            return tenant.utm_tracking
-        if kind == "lead_distribution":
-            steps = (s for f in tenant.flows for s in f.distribute_steps)
-            return next((s for s in steps if s.step_id == key), None)
-        raise ValueError(f"unknown kind {kind!r}")
+
+    # Lists are looked up in the document directly: apply re-reads an item before every write, and
+    # building the whole tenant each time would make a large apply quadratic.
+
+    def _read_category(self, key):
+        doc = self._document()
+        i = self._list(doc, "categories").at.get(key)
+        if i is None:
+            return None
+        vis = (doc.get("category_user_groups") or {}).get(str(key))
+        heads = (doc.get("category_headings") or {}).get(str(key))
+        return api.category_from_api(doc["categories"][i], f"categories[{i}]", vis, heads)
+
+    def _read_lead_status(self, key):
+        doc = self._document()
+        i = self._list(doc, "lead_statuses").at.get(key)
+        return None if i is None else api.lead_status_from_api(doc["lead_statuses"][i], f"lead_statuses[{i}]")
 
     # -- writing ----------------------------------------------------------------------------------
 

@@ -271,11 +271,13 @@ def test_a_snapshot_write_that_fails_leaves_the_backend_reading_the_file_as_it_i
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(snapshot, "atomic_write", disk_full)
     from dataclasses import replace
 
-    with pytest.raises(OSError):
-        backend.write("category", replace(customer, name="Renamed"))
+    with backend.lock():
+        monkeypatch.setattr(backend._log, "append", disk_full)  # the write's record cannot be kept
+        with pytest.raises(OSError):
+            backend.write("category", replace(customer, name="Renamed"))
+        monkeypatch.undo()
     assert [c.name for c in backend.read().categories] == ["Customer"]
     assert backend.read_item("category", 1).name == "Customer"
 
@@ -386,7 +388,8 @@ def test_the_snapshot_updates_the_tenant_level_utm_preference_in_place(tmp_path)
     path = tmp_path / "tenant.json"
     path.write_text(json.dumps(snapshot_document(tenant([CUSTOMER], utm_tracking=False))), encoding="utf-8")
     backend = SnapshotBackend(str(path))
-    assert backend.write("utm_tracking", True) is True
+    with backend.lock():
+        assert backend.write("utm_tracking", True) is True
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert [p["RawValue"] for p in doc["preferences"]] == ["1"]
     assert backend.read().utm_tracking is True
