@@ -53,7 +53,7 @@ class ApplyReport:
     undo: str | None = None
     # the tenant as the apply left it (kind, key) -> item; the undo plan's fingerprints come from it
     final: dict = field(default_factory=dict, repr=False)
-    undo_deletes: bool = False
+    undo_flags: list[str] = field(default_factory=list)  # the allow flags `apply UNDOFILE` needs
     undo_error: str | None = None  # the undo plan could not be written (the journal has what it needs)
     interrupted: bool = False  # stopped between two changes by a signal (SIGINT, SIGTERM)
 

@@ -14,7 +14,7 @@ from leadconf.apply.journal import Made, made_changes, read_journal, undo_path
 from leadconf.apply.runner import ApplyReport
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
-from leadconf.vocabulary import fingerprint, fingerprint_value, list_fingerprint
+from leadconf.vocabulary import LIST_KINDS, fingerprint, fingerprint_value, list_fingerprint
 
 _REASON = "undo of the apply recorded in {journal}"
 # The command that writes (and applies) the undo of a journal from the journal alone.
@@ -46,7 +46,7 @@ def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
             f"{UNDO_COMMAND.format(journal=journal_path)}")
         return
     report.undo = path
-    report.undo_deletes = undo.summary()["delete"] > 0
+    report.undo_flags = undo.allow_flags()
 
 
 def inverse_plan(plan: Plan, made: list[Made], final: Mapping, journal: str | None = None) -> Plan:
@@ -68,7 +68,7 @@ def inverse_plan(plan: Plan, made: list[Made], final: Mapping, journal: str | No
         config_digest="undo:" + (plan.config_digest or ""),
         config_files=plan.config_files,
         policy=plan.policy,
-        list_sizes=plan.list_sizes,
+        list_sizes=_final_list_sizes(final, plan.list_sizes),
     )
 
 
@@ -95,6 +95,17 @@ def _inverse(c: Change, m: Made, final: Mapping, reason: str) -> Change | None:
     return Change(action=action, kind=c.kind, name=after.get("name", c.name), key=c.key, before=before,
                   after=after, reason=reason, source=c.source, fingerprint=fp,
                   meta={"old_name": c.name} if action == "rename" else {})
+
+
+def _final_list_sizes(final: Mapping, planned: Mapping) -> dict:
+    """The live items of each list as the apply left them: the undo's safety rails measure its
+    changes against the list it changes, not against the list the original plan found."""
+    sizes = dict(planned)
+    for kind in LIST_KINDS:
+        items = [item for (k, _), item in final.items() if k == kind]
+        if items:
+            sizes[kind] = sum(1 for item in items if not item.deleted)
+    return sizes
 
 
 def _final_list_fingerprint(final: Mapping, kind: str) -> str:

@@ -332,7 +332,7 @@ def _next_steps(report, rails) -> dict:
 
 
 def _undo_command(report) -> str:
-    return f"leadconf apply {_quote(report.undo)}" + (" --allow-delete" if report.undo_deletes else "")
+    return " ".join([f"leadconf apply {_quote(report.undo)}", *report.undo_flags])
 
 
 def _print_report(report, many, rails):

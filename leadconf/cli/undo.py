@@ -27,7 +27,7 @@ def undo(journal, out_file, journal_dir, rate_limit):
 
     It undoes every change the journal shows made, over every run of that apply (an interrupted
     one and its resumes). It reads the tenant, changes nothing: apply the plan it writes with
-    `leadconf apply UNDOFILE` (plus --allow-delete when it deletes, as it says).
+    `leadconf apply UNDOFILE` (plus the allow flags it needs, as it says).
     """
     from leadconf.apply.journal import latest_journal, made_changes, read_journal, undo_path
     from leadconf.apply.undo import inverse_plan, undo_text
@@ -70,9 +70,9 @@ def _say(journal, events, undo_plan, path):
 
     from leadconf.plan.render import summary_line
 
-    flag = " --allow-delete" if undo_plan.summary()["delete"] else ""
+    flags = "".join(f" {flag}" for flag in undo_plan.allow_flags())
     click.echo(f"Undo plan: {path}: {summary_line(undo_plan).removeprefix('Plan: ')}")
-    click.echo(f"To go back: leadconf apply {shlex.quote(path)}{flag}")
+    click.echo(f"To go back: leadconf apply {shlex.quote(path)}{flags}")
     finished = events and events[-1].get("type") == "end" and events[-1].get("status") == "complete"
     if not finished:
         echo_err(f"note: the apply recorded in {journal} did not finish; the undo plan covers the changes it made. "

@@ -44,6 +44,18 @@ class Plan:
         if problems:
             raise UnsafePlan("apply refused:\n  - " + "\n  - ".join(problems))
 
+    def allow_flags(self) -> list[str]:
+        """The apply flags this plan needs, each tried alone through raise_if_unsafe: what a
+        printed `leadconf apply PLANFILE` command must carry to run as printed."""
+        flags = []
+        for flag, others in (("--allow-delete", {"allow_large_change": True}),
+                             ("--allow-large-change", {"allow_delete": True})):
+            try:
+                self.raise_if_unsafe(**others)
+            except UnsafePlan:
+                flags.append(flag)
+        return flags
+
     def to_dict(self) -> dict:
         """The documented JSON form of `plan --output json` (format_version 1)."""
         return {

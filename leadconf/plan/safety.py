@@ -54,11 +54,11 @@ def _large_changes(plan: Plan) -> list[str]:
 
 
 def _emptied(plan: Plan, kind: str, size: int) -> str | None:
-    """A plan that deletes every live item of a list (`prune: true` with no items, or every item
-    marked deleted) is a mass delete whatever the list's size or the policy: the flag it needs is
+    """A plan that deletes every live item of a list (`prune: true` with no items, every item
+    marked deleted, or the undo of an apply that created them all) is a mass delete whatever the list's size or the policy: the flag it needs is
     the same as any change over the threshold."""
     deletes = sum(1 for c in plan.changes if c.kind == kind and c.action == "delete")
     if size == 0 or deletes < size:
         return None
-    return (f"{KIND_TITLES[kind]}: the plan deletes every item of the list ({deletes} of {size}), as `prune: true` "
-            "with no items does. Review the plan, then re-run with --allow-large-change.")
+    return (f"{KIND_TITLES[kind]}: the plan deletes every item of the list ({deletes} of {size})."
+            " Review the plan, then re-run with --allow-large-change.")

@@ -104,7 +104,7 @@ def test_the_undo_plan_goes_back(config, make_backend, tmp_path):
     backend = make_backend(tenant([CUSTOMER, ("Lead", {"group": "Customer"})]))
     original = backend.read()
     report = _session(backend, tmp_path).apply_config(config(CONFIG))
-    assert report.undo and report.undo_deletes  # it created items: going back deletes them
+    assert report.undo and "--allow-delete" in report.undo_flags  # it created items: going back deletes them
 
     undo = read_plan_file(report.undo)
     back = _session(backend, tmp_path, allow_delete=True, allow_large_change=True).apply_plan(undo)
