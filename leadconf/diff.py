@@ -458,8 +458,8 @@ def build_plan(loaded: LoadedConfig, tenant: Tenant, target: str, locator: str =
         target=target,
         locator=locator,
         changes=result.changes,
-        # LC103 guessed without the tenant; LC202 (in `findings` when it applies) knows.
-        warnings=[w for w in loaded.warnings if w.rule != "LC103"] + findings + result.warnings,
+        # LC103 and LC106's prune warning guessed without the tenant; LC202 and LC106 in `findings` know.
+        warnings=[w for w in loaded.warnings if w.rule not in ("LC103", "LC106")] + findings + result.warnings,
         config_digest=loaded.digest,
         config_files=list(loaded.files),
         policy=policy,

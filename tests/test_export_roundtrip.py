@@ -1,7 +1,8 @@
 """`leadconf export` writes every string so that the loader reads it back as that same string.
 
-The property tests export the minimal form (`minimal=True`): the default form also prunes, and the
-rules would then ask for "Open" among arbitrary names; both forms go through the same `to_yaml`."""
+The name property tests export the minimal form (`minimal=True`); one more exports the default
+(owned, pruning) form and plans it against its tenant: "Open" need not be among the names, as a
+tenant whose "Open" was renamed has none (LC106 asks for it only where the tenant has one)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,21 @@ def test_export_then_load_gives_back_every_name(tmp_path, categories, statuses, 
     assert [c.name for c in config.company_categories.items] == categories
     assert [s.name for s in config.lead_statuses.items] == statuses
     assert {c.description for c in config.company_categories.items} == ({description} if description else {None})
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(categories=_NAMES, statuses=_NAMES, description=st.text(_CHARS, max_size=40))
+def test_the_default_export_loads_and_plans_clean_against_its_tenant(tmp_path, categories, statuses, description):
+    """The default (owned, pruning) form: with arbitrary names, "Open" among them or not (G2 of the
+    issue 14 review: a tenant without a live "Open" failed LC106), it loads and plans no change."""
+    from leadconf.diff import build_plan
+
+    # names as a tenant holds them: SuperOffice trims them (an untrimmed name is LC113's business)
+    categories = list({name_key(n): n.strip() for n in (c[:CATEGORY_NAME_MAX] for c in categories)}.values())
+    statuses = [n.strip() for n in statuses]
+    tenant = _tenant(categories, statuses, description)
+    path = tmp_path / "exported.yaml"
+    path.write_text(to_yaml(export_config(tenant)), encoding="utf-8")
+    loaded = load_config([str(path)], env={})
+    assert loaded.config.lead_statuses.prune and loaded.config.company_categories.prune
+    assert build_plan(loaded, tenant, "t").changes == []

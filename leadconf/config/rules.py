@@ -175,10 +175,11 @@ def _open_status(report: _Report, config: Config):
                     report.warning("LC107", old_path,
                                    f"renames 'Open', the status of every new lead, to {status.name.strip()!r}: "
                                    "check that SuperOffice still gives new leads this status")
-    if statuses.prune and not listed:
-        report.error("LC106", (STATUSES, "prune"),
-                     "prune: true would delete the lead status 'Open' (the status of every new lead): "
-                     "list it under items")
+    if statuses.prune and not listed:  # a warning here: the tenant may have no live 'Open' (renamed, an
+        # export of it); plan and validate --target make it an error where it has one (_tenant_open_pruned)
+        report.warning("LC106", (STATUSES, "prune"),
+                       "prune: true would delete the lead status 'Open' (the status of every new lead) where the "
+                       "tenant has one: list it under items (checked against the tenant at plan time)")
 
 
 def _automation(report: _Report, config: Config):
@@ -318,11 +319,26 @@ def check_against_tenant(loaded: LoadedConfig, tenant: Tenant) -> list[Diagnosti
     _tenant_licences(report, config, tenant)
     _tenant_references(report, config, tenant)
     _tenant_grouping(report, config, tenant)
+    _tenant_open_pruned(report, config, tenant)
     if config.company_categories is not None:
         _tenant_renames(report, CATS, config.company_categories.items, tenant.categories, "category")
     if config.lead_statuses is not None:
         _tenant_renames(report, STATUSES, config.lead_statuses.items, tenant.lead_statuses, "lead status")
     return sorted(report.found, key=diagnostic_order(loaded.files))
+
+
+def _tenant_open_pruned(report: _Report, config: Config, tenant: Tenant):
+    """LC106 against the tenant: prune: true would delete its live 'Open' (no item is named or
+    renamed from it). A tenant whose 'Open' was renamed has none to delete."""
+    statuses = config.lead_statuses
+    if statuses is None or not statuses.prune:
+        return
+    if any(name_key(n) == OPEN for s in statuses.items for n in (s.name, *renamed_from(s))):
+        return  # listed: the config-only rule has said what there is to say
+    if any(name_key(s.name) == OPEN and not s.deleted for s in tenant.lead_statuses):
+        report.error("LC106", (STATUSES, "prune"),
+                     "prune: true would delete the lead status 'Open' (the status of every new lead): "
+                     "list it under items")
 
 
 def _tenant_renames(report: _Report, section: str, items, tenant_items, what: str):

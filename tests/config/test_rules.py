@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from leadconf.config.loader import load_config
 from tests.config.util import errors_of, located, validate
-from tests.helpers import run_cli
+from tests.helpers import EXAMPLES, run_cli
 
 
 def _load(write, text):
@@ -169,9 +170,34 @@ def test_lc106_open_deleted(write):
     assert "'Open' cannot be deleted" in diags[0].message
 
 
-def test_lc106_open_pruned_away(write):
+def test_lc106_open_pruned_away(write, tmp_path):
+    """Without a tenant, pruning with no 'Open' listed is a warning (the tenant may have none, G2 of
+    the issue 14 review); against a tenant with a live 'Open' it is an error, and nothing is planned."""
     path = write("c.yaml", "version: 1\nlead_statuses:\n  prune: true\n  items:\n    - name: Contacting\n")
-    assert located(errors_of(path)) == [("c.yaml", 3, 10, "LC106")]
+    warnings = [d for d in load_config([path]).warnings if d.rule == "LC106"]
+    assert located(warnings) == [("c.yaml", 3, 10, "LC106")]
+    tenant = tmp_path / "tenant.json"
+    tenant.write_text(open(os.path.join(EXAMPLES, "tenants", "new-database.json"), encoding="utf-8").read())
+    for command in ("plan", "validate"):
+        code, out, err = run_cli(command, "-c", path, "--target", f"snapshot:{tenant}")
+        assert code == 1, out + err
+        assert f"{path}:3:10: LC106 prune: true would delete the lead status 'Open'" in err, err
+
+
+def test_the_export_of_a_tenant_whose_open_was_renamed_plans_clean(tmp_path):
+    """G2: 'Open' renamed to 'Nieuw', then exported (prune: true, no 'Open' listed): the tenant has
+    no live 'Open', so the export plans with no changes and no LC106."""
+    tenant = tmp_path / "r.json"
+    tenant.write_text(open(os.path.join(EXAMPLES, "tenants", "new-database.json"), encoding="utf-8").read())
+    (tmp_path / "ren.yaml").write_text("version: 1\nlead_statuses:\n  items:\n    - name: Nieuw\n      renamed_from: Open\n")
+    target = f"snapshot:{tenant}"
+    assert run_cli("apply", "-c", str(tmp_path / "ren.yaml"), "--target", target, "--auto-approve",
+                   "--journal-dir", str(tmp_path / "j"))[0] == 0
+    code, out, err = run_cli("export", "--target", target, "-o", str(tmp_path / "re.yaml"))
+    assert code == 0, out + err
+    code, out, err = run_cli("plan", "-c", str(tmp_path / "re.yaml"), "--target", target, "--detailed-exitcode")
+    assert code == 0, out + err
+    assert "LC106" not in out + err
 
 
 def test_lc106_renamed_open_deleted(write):
