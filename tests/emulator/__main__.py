@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from tests.emulator import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_TOKEN, DEFAULT_TICKET, DEFAULT_USER, Emulator
+from tests.emulator import DEFAULT_ACCESS_TOKEN, DEFAULT_APP_TOKEN, DEFAULT_CLIENT, DEFAULT_TICKET, DEFAULT_USER, Emulator
 from tests.emulator.state import VARIANTS
 
 
@@ -36,7 +36,13 @@ def main(argv=None) -> int:
     out.write(f"  export SUPEROFFICE_APP_TOKEN='{DEFAULT_APP_TOKEN}'\n")
     out.write(f"  (or SUPEROFFICE_ACCESS_TOKEN='{DEFAULT_ACCESS_TOKEN}', or SUPEROFFICE_USERNAME={DEFAULT_USER[0]} "
               f"SUPEROFFICE_PASSWORD='{DEFAULT_USER[1]}')\n")
-    out.write(f"  leadconf plan --target {emu.target}\n\nCtrl-C to stop.\n")
+    out.write(f"  leadconf plan --target {emu.target}\n\n")
+    out.write("Or sign in as a user (`leadconf login`, with no SUPEROFFICE_* variables set), then plan with the saved "
+              "login:\n\n")
+    out.write(f"  leadconf login --target {emu.target} --client-id {DEFAULT_CLIENT[0]} --no-browser\n")
+    out.write(f"  leadconf plan --target {emu.target}\n\n")
+    out.write("  (open the URL it prints in a browser on this machine: the emulator signs you in at once)\n\n")
+    out.write("Ctrl-C to stop.\n")
     out.flush()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
