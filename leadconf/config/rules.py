@@ -415,7 +415,9 @@ def _tenant_lead_enabled(report: _Report, config: Config, tenant: Tenant, cats):
 
     An error when the config takes the last one away; a warning when the tenant has none to start
     with (lead management not set up yet): a plan that changes nothing there should not be refused,
-    an exported tenant must plan cleanly, and the warning still says what is missing.
+    an exported tenant must plan cleanly, and the warning still says what is missing. Also a warning
+    when the config states "none" outright (_lead_status_off_everywhere): the tenant drifted, and
+    the plan shows the change (exit 2 under --detailed-exitcode) instead of refusing to plan.
     """
     if not _lead_status_in_play(config):
         return
@@ -424,7 +426,12 @@ def _tenant_lead_enabled(report: _Report, config: Config, tenant: Tenant, cats):
     path = (CATS,) if config.company_categories is not None else (STATUSES,)
     fix = "enable it on one (group: potential_customer, lead_status: true)"
     had_one = any(c.enable_lead_status and not c.deleted and c.group == "PotentialCustomer" for c in tenant.categories)
-    if had_one:
+    if had_one and _lead_status_off_everywhere(config):
+        report.warning("LC202", path,
+                       "the config says lead_status: false on every category, so apply turns lead status off where "
+                       "the tenant has it now (changed by hand?) and no company could carry a lead status; if the "
+                       f"tenant is right, {fix}")
+    elif had_one:
         report.error("LC202", path,
                      "after apply, no potential_customer category would have lead status enabled, so no company "
                      f"could carry a lead status; {fix}")
@@ -432,6 +439,15 @@ def _tenant_lead_enabled(report: _Report, config: Config, tenant: Tenant, cats):
         report.warning("LC202", path,
                        "no potential_customer category has lead status enabled in the tenant, nor would one after "
                        f"apply: no company can carry a lead status yet; {fix}")
+
+
+def _lead_status_off_everywhere(config: Config) -> bool:
+    """The config owns the whole list (prune: true) and says lead_status: false on every category in
+    it: the shape of the export of a tenant with none enabled. A tenant that has one on was changed
+    since (drift), and turning it off is what the config states outright, not a slip (the last one
+    pruned, deleted, regrouped, or switched off among categories that leave the flag unstated)."""
+    cats = config.company_categories
+    return bool(cats is not None and cats.prune and cats.items and all(c.lead_status is False for c in cats.items))
 
 
 def _tenant_automation(report: _Report, config: Config, tenant: Tenant):

@@ -85,3 +85,25 @@ def test_the_minimal_export_leaves_defaults_unmanaged(work):
     assert "prune" not in out and "lead_status: false" not in out and "description: ''" not in out
     code, full, err = run_cli("export", "--target", work.target, cwd=work.path)
     assert full.count("prune: true") == 2 and "lead_status: false" in full and "description: ''" in full
+
+
+NEW_DATABASE = os.path.join(EXAMPLES, "tenants", "new-database.json")
+
+
+def test_lead_status_enabled_by_hand_where_no_category_had_it_is_drift(work):
+    """The issue's own scenario (G5 of the review): the export of a tenant with no lead-enabled
+    category says `lead_status: false` on every category; lead status enabled on "Lead" by hand is
+    drift (exit 2, the plan turns it off), with LC202 a warning, not an error (exit 1)."""
+    shutil.copy(NEW_DATABASE, work.tenant)
+    code, out, err = run_cli("export", "--target", work.target, "-o", "leadconf.yaml", cwd=work.path)
+    assert code == 0, err
+    doc = work.read_tenant()
+    _enable_lead_status_on_lead(doc)
+    with open(work.tenant, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh)
+    code, out, err = run_cli("plan", "--target", work.target, "--detailed-exitcode", cwd=work.path)
+    assert code == 2, out + err
+    assert "warning: LC202" in out + err
+    assert "~ update" in out and "Lead" in out, out
+    job = _drift_job(work, Actions(work.path))
+    assert job.step("Plan").outputs["exitcode"] == "2", work.file("drift.md") + job.log()
