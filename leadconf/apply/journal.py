@@ -139,6 +139,21 @@ def interrupted_changes(events: list[dict]) -> dict[int, dict | None]:
     return started
 
 
+def progress(header: dict, events: list[dict]) -> dict[str, int]:
+    """How far the journal's plan got: done, already done, failed, in flight (started, never
+    finished: an abandoned write) and not started, counted over every run of the journal."""
+    total = len((header.get("plan") or {}).get("changes") or [])
+    state: dict = {}
+    for event in events:
+        kind = event.get("type")
+        if kind in ("start", "done", "already", "failed"):
+            state[event.get("index")] = kind
+    counts = {name: sum(1 for v in state.values() if v == kind)
+              for name, kind in (("done", "done"), ("already", "already"), ("failed", "failed"), ("in_flight", "start"))}
+    counts["not_started"] = max(total - len(state), 0)
+    return counts
+
+
 @dataclasses.dataclass(frozen=True)
 class Made:
     """A change a journal shows carried out: its index in the plan, the key of the item it wrote

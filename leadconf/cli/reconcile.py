@@ -236,9 +236,23 @@ def _abandoned(target, journal, rails) -> str:
     if journal is None:
         return f"apply to {target} interrupted before its first change; nothing was changed"
     return (f"apply to {target} interrupted in the middle of a change (the write in flight was abandoned).\n"
+            f"{_journal_counts(journal)}\n"
             f"Journal: {journal}\n"
             f"To finish it: {_resume_command(journal, rails)}\n"
             f"To go back instead: leadconf undo {journal}, then apply the undo plan it writes")
+
+
+def _journal_counts(journal) -> str:
+    """The done and remaining counts of an abandoned apply, from its journal (every run of it)."""
+    from leadconf.apply.journal import progress, read_journal
+    from leadconf.errors import LeadconfError
+
+    try:
+        n = progress(*read_journal(journal))
+    except LeadconfError as exc:
+        return f"(no counts: {exc})"
+    return (f"Interrupted: {n['done']} done, {n['already']} already done, {n['failed']} failed, {n['in_flight']} "
+            f"abandoned in flight, {n['not_started']} not started.")
 
 
 def _resume_command(journal, rails) -> str:

@@ -124,6 +124,13 @@ def test_a_second_signal_abandons_the_write_in_flight(tmp_path):
     assert "Traceback" not in err
     assert "interrupted in the middle of a change" in err
     journal = re.search(r"^Journal: (\S+)$", err, re.M).group(1)
+    counts = re.search(r"^Interrupted: (\d+) done, 0 already done, 0 failed, 1 abandoned in flight, (\d+) not started\.$",
+                       err, re.M)  # G7: the counts, from the journal
+    assert counts, err
+    events = [json.loads(line) for line in (tmp_path / journal).read_text().splitlines()]
+    planned = len(events[0]["plan"]["changes"])
+    assert int(counts.group(1)) == sum(e["type"] == "done" for e in events) >= 1
+    assert int(counts.group(1)) + 1 + int(counts.group(2)) == planned
     resume = re.search(r"^To finish it: (.+)$", err, re.M).group(1)
     assert resume == f"leadconf apply --resume {journal} --allow-delete --allow-large-change"
     assert f"leadconf undo {journal}" in err
