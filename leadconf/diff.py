@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from leadconf.errors import ConfigError, Diagnostic
+from leadconf.errors import ConfigError, Diagnostic, RemoteError
 from leadconf.model.tenant import Tenant, associate_ids
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
@@ -396,6 +396,8 @@ def _utm(wanted: bool | None, tenant: Tenant, source: Source, warnings: list[Dia
     value in effect differs from the config."""
     if wanted is None:
         return []
+    if tenant.utm_error:  # deferred by the backend's read: fatal only here, where UTM is managed
+        raise RemoteError(tenant.utm_error)
     where = source(("marketing", "utm_tracking"))
     if tenant.utm_override and tenant.utm_effective is not None and tenant.utm_effective != wanted:
         level = tenant.utm_override

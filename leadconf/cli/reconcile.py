@@ -395,9 +395,12 @@ def export(targets, out_file, include_deleted, minimal, schema_ref, rate_limit):
         raise click.UsageError("export reads one target")
     backend = _open(chosen[0], rate_limit)
     try:
-        text = to_yaml(export_config(backend.read(), include_deleted=include_deleted, minimal=minimal), schema_ref)
+        tenant = backend.read()
+        text = to_yaml(export_config(tenant, include_deleted=include_deleted, minimal=minimal), schema_ref)
     finally:
         backend.close()
+    if tenant.utm_error:
+        echo_err(f"warning: marketing.utm_tracking left out (unmanaged): {tenant.utm_error}")
     if out_file:
         atomic_write(out_file, text)
         echo_err(f"Exported {chosen[0]} to {out_file}")

@@ -112,6 +112,9 @@ class Tenant:
     # Individual, PC; or SystemWide hiding a Database value), and that effective value; "" if none.
     utm_override: str = ""
     utm_effective: bool | None = None
+    # Why the UTM preference could not be read ("" if it could): a backend keeps the error here
+    # instead of failing the whole read, since only a config that manages UTM tracking needs it.
+    utm_error: str = ""
     flows: list[Flow] = field(default_factory=list)
     licenses: frozenset[str] = frozenset()
     context: str = ""  # the tenant's context identifier, e.g. Cust12345

@@ -113,12 +113,18 @@ def test_the_preference_at_a_level_is_a_json_string(reference):
 
 
 def test_an_object_where_the_reference_documents_a_string_is_a_clear_error(reference):
+    from leadconf.diff import _utm
     from leadconf.errors import RemoteError
 
     _, backend = reference(preference=dict(BY_KEY["preference"].sample, Level="Individual"),
                            preference_at_level=BY_KEY["preference"].sample)
+    # The read keeps the error (G6 of the issue 14 review): a plan that manages UTM tracking raises
+    # it, one that does not plans without it (tests/superoffice/test_utm_unmanaged.py).
+    tenant = backend.read()
+    assert tenant.utm_tracking is None
+    assert "expected a JSON string, got an object" in tenant.utm_error
     with pytest.raises(RemoteError, match="expected a JSON string, got an object"):
-        backend.read()
+        _utm(True, tenant, lambda path: None, [])
 
 
 # -- the client's requests ------------------------------------------------------------------------

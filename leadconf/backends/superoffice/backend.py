@@ -89,7 +89,7 @@ class SuperOfficeBackend(Writes):
             "headings": get("/List/Category/Headings", "the Category list's headings"),
             "associates": pool.submit(self._read_associates),
             "automation": pool.submit(self._automation_read),
-            "utm": pool.submit(self._read_utm_if_licensed),
+            "utm": pool.submit(self._read_utm_deferred),
             "flows": pool.submit(self._flow_list),
         }
 
@@ -113,13 +113,14 @@ class SuperOfficeBackend(Writes):
         with shape_errors("category automation", "POST", AUTOMATION_GET):
             rules = [api.automation_from_api(x, f"automation[{i}]") for i, x in enumerate(automation or [])]
         marketing = done["flows"][0]
-        utm, override, effective = done["utm"]
+        utm, override, effective, utm_error = done["utm"]
         context = principal.get("DatabaseContextIdentifier")
         return Tenant(
             categories=categories, lead_statuses=done["statuses"], user_groups=user_groups, headings=headings,
             associates=done["associates"], automation=rules, flows=flows,
             utm_tracking=utm if marketing == FEATURE_AVAILABLE else None,
             utm_override=override, utm_effective=effective if override else None,
+            utm_error=utm_error if marketing == FEATURE_AVAILABLE else "",
             licenses=self._licenses or frozenset(),
             context=context if isinstance(context, str) and context else self._target.cust,
             category_grouping=bool(done["links"]),

@@ -24,7 +24,7 @@ from leadconf.backends.superoffice.answers import (
 )
 from leadconf.backends.superoffice.client import MISSING, ApiClient
 from leadconf.backends.superoffice.target import Target
-from leadconf.errors import RemoteError, TargetError
+from leadconf.errors import AuthError, RemoteError, TargetError
 from leadconf.model.tenant import FEATURE_AVAILABLE, FEATURE_MISSING, FEATURE_UNLICENSED, NamedItem
 
 
@@ -134,7 +134,7 @@ class Reads:
         """(tenant-wide value, overriding level or "", effective value) of the UTM preference (U2)."""
         pref = expect_dict(self._api.get(UTM_PATH, item=UTM_LABEL), UTM_LABEL, "GET", UTM_PATH)
         with shape_errors(UTM_LABEL, "GET", UTM_PATH):
-            effective = api.preference_from_api(pref, UTM_LABEL)
+            effective = api.preference_from_api(pref, "Preference")
         return api.resolve_utm(effective, self._utm_at_level)
 
     def _read_utm_if_licensed(self) -> tuple[bool | None, str, bool]:
@@ -146,13 +146,24 @@ class Reads:
                 return None, "", False
             raise
 
+    def _read_utm_deferred(self) -> tuple[bool | None, str, bool, str]:
+        """As _read_utm_if_licensed, plus the error ("" if none): an answer that cannot be read
+        (or a failed request) is kept, not raised, so that a plan that does not manage UTM
+        tracking does not depend on it (Tenant.utm_error). A refused login still fails the read."""
+        try:
+            return (*self._read_utm_if_licensed(), "")
+        except AuthError:
+            raise
+        except RemoteError as exc:
+            return None, "", False, str(exc)
+
     def _utm_at_level(self, level: str) -> str | None:
         path = utm_level_path(level)
         answer = self._api.get(path, item=UTM_LABEL, missing_ok=True)
         if answer is MISSING:
             return None
         with shape_errors(UTM_LABEL, "GET", path):
-            return api.preference_at_level(answer, UTM_LABEL)
+            return api.preference_at_level(answer, "the answer")
 
     def _read_associates(self) -> list[NamedItem]:
         """The MDO list "associate", with the login names GetAssociateList gives for its ids (U9)."""
