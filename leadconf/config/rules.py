@@ -522,9 +522,10 @@ def _check_associate(report: _Report, name: str, path: tuple, tenant: Tenant):
     elif found:
         report.error("LC209", path, f"the tenant has a retired associate {name.strip()!r}")
     else:
-        live_ones = {name_key(a.name): a for a in tenant.associates if not a.deleted}
+        live_ones = [a for a in tenant.associates if not a.deleted]
+        names = [a.name.strip() for a in live_ones] + [a.full_name.strip() for a in live_ones if a.full_name]
         report.error("LC209", path, f"the tenant has no associate with the login name or full name {name.strip()!r}"
-                     + _tenant_hint(name, live_ones, "associates"))
+                     + did_you_mean(name, list(dict.fromkeys(names)), listing="live associates in the tenant"))
 
 
 def _missing(name: str, index: dict, what: str) -> str | None:
@@ -563,6 +564,8 @@ def _tenant_references(report: _Report, config: Config, tenant: Tenant):
         _check_associate(report, name, path + ("associates", j), tenant)
     if dist.fallback is not None:
         _check_associate(report, dist.fallback, path + ("fallback",), tenant)
+    if tenant.features.get("marketing") in ("unlicensed", "missing"):
+        return  # no flow list to look in: LC205 says why, an LC210 "no flow named" would mislead
     flow = next((f for f in tenant.flows if name_key(f.name) == name_key(dist.flow)), None)
     if flow is None:
         report.error("LC210", path + ("flow",), f"the tenant has no flow named {dist.flow.strip()!r}"

@@ -89,10 +89,33 @@ def test_associates_and_the_fallback(write):
         """)
     assert [(d.rule, d.message) for d in found] == [
         ("LC209", "the tenant has no associate with the login name or full name 'ANA'; did you mean 'ANNA'? "
-                  "(live associates in the tenant: ANNA, BOB)"),
+                  "(live associates in the tenant: ANNA, BOB, Anna A)"),
         ("LC209", "the tenant has no associate with the login name or full name 'BOBB'; did you mean 'BOB'? "
-                  "(live associates in the tenant: ANNA, BOB)"),
+                  "(live associates in the tenant: ANNA, BOB, Anna A)"),
     ]
+
+
+def test_a_misspelt_full_name_gets_the_full_name(write):
+    """G9 of the review: LC209 suggested login names only, though a config may use full names."""
+    found = check(write, """
+        version: 1
+        marketing:
+          lead_distribution: {flow: Lead nurturing, associates: [Anna Ax]}
+        """)
+    assert [(d.rule, d.message) for d in found] == [
+        ("LC209", "the tenant has no associate with the login name or full name 'Anna Ax'; did you mean 'Anna A'? "
+                  "(live associates in the tenant: ANNA, BOB, Anna A)"),
+    ]
+
+
+def test_no_flow_lookup_where_the_flow_list_was_refused(write):
+    """G9: with Marketing Premium refused, LC205 says why; an LC210 "no flow named" would mislead."""
+    from dataclasses import replace
+
+    live = replace(tenant(), flows=[], features={"marketing": "unlicensed"})
+    found = check(write, "version: 1\nmarketing:\n  lead_distribution: {flow: Lead nurturing, associates: [ANNA]}\n",
+                  live)
+    assert [d.rule for d in found] == ["LC205"]
 
 
 def test_flows(write):
