@@ -147,7 +147,7 @@ def plan(configs, targets, targets_file, output, plan_out, detailed_exitcode, co
             if many and output in ("text", "markdown"):
                 echo_out(f"== {target}" if output == "text" else "")
             echo_rendered(_render(result, output, color), color=color)
-        if result.has_changes and detailed_exitcode and code == EXIT_OK:
+        if result.differs and detailed_exitcode and code == EXIT_OK:  # LC302 too: the tenant differs
             code = EXIT_CHANGES
         if plan_out:
             from leadconf.cli.saved import save_plan

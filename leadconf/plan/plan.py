@@ -11,6 +11,8 @@ from leadconf.plan.change import ACTIONS, Change
 from leadconf.plan.safety import unsafe_reasons
 from leadconf.vocabulary import policy_defaults
 
+# Warnings that mean the tenant, as its users see it, differs from the config whatever apply writes.
+UNMATCHED = ("LC302",)
 FORMAT_VERSION = "1"
 PLAN_FILE_FORMAT = "leadconf-plan/1"
 
@@ -30,6 +32,12 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def differs(self) -> bool:
+        """The tenant does not match the config: changes to make, or a difference no write of
+        leadconf fixes (LC302). What `plan --detailed-exitcode` reports as drift (exit 2)."""
+        return bool(self.changes) or any(w.rule in UNMATCHED for w in self.warnings)
 
     def summary(self) -> dict:
         counts = dict.fromkeys(ACTIONS, 0)

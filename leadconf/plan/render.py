@@ -35,14 +35,12 @@ def _order(names: list[str], esc: Escape = escape.safe) -> str:
     return shown + f", … ({len(names) - _LONG_LIST} more)"
 
 
-# Warnings that mean the tenant, as its users see it, still differs from the config after apply.
-UNMATCHED = ("LC302",)
 
 
 def summary_line(plan: Plan) -> str:
     s = plan.summary()
     if not plan.changes:
-        if any(w.rule in UNMATCHED for w in plan.warnings):
+        if plan.differs:
             return "Nothing to write, but the tenant does not match the configuration (see warning LC302)."
         return "No changes. The tenant matches the configuration."
     return (

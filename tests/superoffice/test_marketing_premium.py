@@ -58,6 +58,9 @@ def test_an_individual_override_is_named_and_the_plan_does_not_say_no_changes(em
     assert "LC302 UTM tracking: a value set at the Individual level (off) overrides" in out
     assert "No changes." not in out
     assert out.splitlines()[-1] == "Nothing to write, but the tenant does not match the configuration (see warning LC302)."
+    # G9 of the review: the tenant does not match, so --detailed-exitcode says drift (was 0)
+    code, out, err = run_cli("plan", "--target", emulator_factory(doc).target, "--detailed-exitcode", cwd=tmp_path)
+    assert code == 2, out + err
 
 
 def test_a_systemwide_value_hiding_the_database_one_is_named(emulator_factory, tmp_path):
