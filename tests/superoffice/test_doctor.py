@@ -88,6 +88,11 @@ def test_write_test_reports_a_save_that_does_not_soft_delete(emulator_factory, t
     assert code == 1
     (verdict, seen), = [v for k, v in rows(out).items() if k.startswith("U7")]
     assert verdict == "differs" and "Deleted true did not soft-delete it" in seen
+    # G9 of the review: it says the scratch status stays live, and names it
+    scratch = [s for s in emu.document()["lead_statuses"] if s["Name"].startswith("leadconf doctor scratch")]
+    assert len(scratch) == 1 and not scratch[0]["Deleted"]
+    assert f"the scratch lead status {scratch[0]['Name']!r} stays live; retire it by hand" in seen
+    assert "soft-deleted;" not in seen  # not claimed
 
 
 def test_doctor_needs_a_superoffice_target(tmp_path):

@@ -253,8 +253,12 @@ def check_whole_entity_saves(api: ApiClient, stamp: str) -> Finding:
     if not isinstance(sid, int) or not sid:
         return Finding(title, DIFFERS, f"the create answered {_short(created)} (no new Id)")
     problems = _rename_and_delete(api, f"{path}/{sid}", name, tooltip)
-    seen = f"scratch lead status {name!r} (id {sid}): created, renamed, soft-deleted"
+    live = any(p.startswith(_STAYS_LIVE) for p in problems)
+    seen = f"scratch lead status {name!r} (id {sid}): created, renamed" + ("" if live else ", soft-deleted")
     return Finding(title, DIFFERS if problems else HOLDS, seen + (f"; but {'; '.join(problems)}" if problems else ""))
+
+
+_STAYS_LIVE = "Deleted true did not soft-delete it"
 
 
 def _rename_and_delete(api: ApiClient, item_path: str, name: str, tooltip: str) -> list[str]:
@@ -274,7 +278,8 @@ def _rename_and_delete(api: ApiClient, item_path: str, name: str, tooltip: str) 
     api.put(item_path, json=dict(quirks.body_of(after), Deleted=True), item="the scratch lead status")
     gone = api.get(item_path, item="the scratch lead status")
     if not isinstance(gone, dict) or not gone.get("Deleted"):
-        problems.append("Deleted true did not soft-delete it")
+        problems.append(f"{_STAYS_LIVE}: the scratch lead status {renamed['Name']!r} stays live; retire it by hand "
+                        "(Settings and maintenance, Lists, Lead status)")
     listed = _as_list(api.get(item_path.rsplit("/", 1)[0], params=ALL, item="the lead-status list"))
     if not any(isinstance(e, dict) and e.get("Id") == raw.get("Id") for e in listed):
         problems.append("it is not listed with includeDeleted=true")
