@@ -26,7 +26,7 @@ def _count(n: int, word: str) -> str:
     type=click.Choice(["text", "json", "github"]),
     default="text",
     show_default=True,
-    help="text: one 'file:line:col: RULE message' line per finding on stderr; json: a JSON array on stdout; "
+    help="text: one 'file:line:col: RULE message' line per finding on stderr; json: one JSON object on stdout (ok, exit_code, findings); "
     "github: workflow annotations on stdout.",
 )
 def validate(files, configs, targets, output):
@@ -48,7 +48,9 @@ def validate(files, configs, targets, output):
     if output == "json":
         import json
 
-        click.echo(json.dumps([d.to_dict() for d in findings], indent=2, ensure_ascii=False))
+        # one object, as every --output json error is ({"ok", "exit_code", "error"}): README, rules.md
+        doc = {"ok": not invalid, "exit_code": 1 if invalid else 0, "findings": [d.to_dict() for d in findings]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
     elif output == "github":
         for diag in findings:
             click.echo(_annotation(diag))

@@ -37,7 +37,9 @@ def test_json_output(write):
     path = write("c.yaml", BROKEN)
     code, out, err = validate("-c", path, "--output", "json")
     assert (code, err) == (1, "")
-    found = json.loads(out)
+    doc = json.loads(out)
+    assert (doc["ok"], doc["exit_code"]) == (False, 1)
+    found = doc["findings"]
     assert [(f["line"], f["column"], f["rule"], f["severity"]) for f in found] == [(5, 16, "LC106", "error"), (6, 13, "LC104", "error")]
     assert set(found[0]) == {"file", "line", "column", "rule", "severity", "message"}
     assert found[0]["file"] == path
@@ -47,16 +49,28 @@ def test_json_output_valid_lists_warnings(write):
     path = write("c.yaml", WARNS)
     code, out, err = validate("-c", path, "--output", "json")
     assert (code, err) == (0, "")
-    assert [f["rule"] for f in json.loads(out)] == ["LC113"]
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["LC113"]
     path = write("d.yaml", "version: 1\n")
-    assert validate("-c", path, "--output", "json")[:2] == (0, "[]\n")
+    code, out, _ = validate("-c", path, "--output", "json")
+    assert (code, json.loads(out)) == (0, {"ok": True, "exit_code": 0, "findings": []})
 
 
 def test_json_output_for_a_file_error(tmp_path):
     code, out, _err = validate("-c", str(tmp_path / "missing.yaml"), "--output", "json")
     assert code == 1
-    assert json.loads(out) == [{"file": str(tmp_path / "missing.yaml"), "line": None, "column": None,
-                                "rule": "LC001", "severity": "error", "message": "no such file"}]
+    assert json.loads(out)["findings"] == [{"file": str(tmp_path / "missing.yaml"), "line": None, "column": None,
+                                            "rule": "LC001", "severity": "error", "message": "no such file"}]
+
+
+def test_json_output_is_one_object_shape_for_findings_and_for_a_target_error(write, tmp_path):
+    """G9 of the review: findings were a bare array, a target error an object. Both are objects
+    with "ok" and "exit_code" now; "findings" or "error" says which."""
+    path = write("c.yaml", "version: 1\n")
+    code, out, _ = validate("-c", path, "--target", f"snapshot:{tmp_path / 'none.json'}", "--output", "json")
+    doc = json.loads(out)
+    assert code != 0 and doc["ok"] is False and doc["exit_code"] == code and "error" in doc
+    code, out, _ = validate("-c", path, "--output", "json")
+    assert set(json.loads(out)) == {"ok", "exit_code", "findings"}
 
 
 def test_several_configs_are_named_in_the_summary(write):

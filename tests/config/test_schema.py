@@ -316,7 +316,7 @@ def test_json_output_of_schema_errors(write):
     path = write("c.yaml", "version: 1\nlead_statuses:\n  items:\n    - name: Open\n      headings: [x]\n")
     code, out, err = validate("-c", path, "--output", "json")
     assert code == 1 and err == ""
-    assert json.loads(out) == [{
+    assert json.loads(out)["findings"] == [{
         "file": path, "line": 5, "column": 7, "rule": "LC010", "severity": "error",
         "message": "lead_statuses.items[0]: unknown key 'headings' (lead statuses have no groups, headings or "
                    "visibility in SuperOffice)",
