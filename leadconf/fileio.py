@@ -16,6 +16,7 @@ import os
 import stat
 import tempfile
 from collections.abc import Mapping
+from typing import BinaryIO
 
 from leadconf.errors import FileError, TargetError
 
@@ -167,3 +168,72 @@ def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
     if not math.isfinite(seconds) or seconds < 0:
         raise TargetError(f"{LOCK_TIMEOUT_ENV}={value!r}: expected a number of seconds (0 or more)")
     return seconds
+
+
+# -- append-only logs: the apply journal and the snapshot's change log -------------------------------
+
+
+class AppendLog:
+    """A file of lines written one at a time, each flushed and fsynced before `append` returns.
+
+    A crash in the middle of an append leaves part of a line at the end of the file. Readers skip
+    it (its write never finished), and the first append after opening drops it, so that the next
+    line starts a line of its own instead of continuing the fragment (which would make the file
+    unreadable from there on). A failed append truncates what it wrote, for the same reason.
+    Faults are OSErrors: the caller names the file in its own words.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self._fh: BinaryIO | None = None
+
+    def append(self, line: str) -> None:
+        """Write `line` (one line, without its newline) durably at the end of the file."""
+        fh = self._open()
+        size = fh.tell()
+        try:
+            fh.write(line.encode("utf-8") + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        except BaseException:
+            self._truncate(size)
+            raise
+
+    def _open(self) -> BinaryIO:
+        if self._fh is None:
+            fh = open(self.path, "ab")
+            try:
+                if fh.seek(0, os.SEEK_END):
+                    _drop_torn_tail(fh, self.path)
+            except BaseException:
+                fh.close()
+                raise
+            self._fh = fh
+        return self._fh
+
+    def _truncate(self, size: int) -> None:
+        if self._fh is None:
+            return
+        try:
+            self._fh.truncate(size)
+            self._fh.seek(size)
+            self._fh.flush()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+
+def _drop_torn_tail(fh: BinaryIO, path: str) -> None:
+    """Cut the file open for appending in `fh` back to its last complete line."""
+    with open(path, "rb") as reader:
+        reader.seek(-1, os.SEEK_END)
+        if reader.read(1) == b"\n":
+            return
+        reader.seek(0)
+        data = reader.read()
+    fh.truncate(data.rfind(b"\n") + 1)
+    fh.seek(0, os.SEEK_END)

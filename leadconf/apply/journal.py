@@ -18,10 +18,9 @@ import dataclasses
 import json
 import os
 import time
-from typing import TextIO
 
 from leadconf.errors import FileError, PlanFileError
-from leadconf.fileio import make_dirs, reason
+from leadconf.fileio import AppendLog, make_dirs, reason
 
 
 def _image(item):
@@ -33,7 +32,7 @@ def _image(item):
 class Journal:
     def __init__(self, path: str):
         self.path = path
-        self._fh: TextIO | None = None
+        self._log = AppendLog(path)
         self._header: dict | None = None
 
     @classmethod
@@ -58,15 +57,11 @@ class Journal:
             raise FileError(f"{self.path}: cannot write the apply journal ({reason(exc)})") from None
 
     def _write(self, record: dict):
-        if self._fh is None:
-            self._fh = open(self.path, "a", encoding="utf-8")
-            header, self._header = self._header, None
-            if header is not None:
-                self._write(header)
-        fh = self._fh
-        fh.write(json.dumps(record, ensure_ascii=False, default=list) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+        # AppendLog drops a torn last line (a crash while it was written) before a resumed run appends.
+        if self._header is not None:
+            self._log.append(json.dumps(self._header, ensure_ascii=False, default=list))
+            self._header = None
+        self._log.append(json.dumps(record, ensure_ascii=False, default=list))
 
     def start(self, index: int, before=None):
         self._append({"type": "start", "index": index, "before": _image(before)})
@@ -81,9 +76,7 @@ class Journal:
         self._append({"type": "end", "status": status})
 
     def close(self):
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        self._log.close()
 
 
 def read_journal(path: str) -> tuple[dict, list[dict]]:

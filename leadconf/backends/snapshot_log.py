@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from leadconf.errors import FileError, TargetError
-from leadconf.fileio import reason
+from leadconf.fileio import AppendLog, reason
 
 SUFFIX = ".wal"
 
@@ -29,7 +29,7 @@ SUFFIX = ".wal"
 class ChangeLog:
     def __init__(self, snapshot_path: str):
         self.path = os.path.realpath(snapshot_path) + SUFFIX  # beside the real file, through a symlink
-        self._fh: Any = None
+        self._log = AppendLog(self.path)
 
     def stamp(self) -> tuple | None:
         """Identifies the log's current content (None: there is no log)."""
@@ -40,44 +40,13 @@ class ChangeLog:
         return (st.st_mtime_ns, st.st_size, st.st_ino)
 
     def append(self, kind: str, item: Any) -> None:
-        """Record one write, durably, before the write is reported done."""
-        line = json.dumps({"kind": kind, "item": _plain(item)}, ensure_ascii=False, default=list) + "\n"
+        """Record one write, durably, before the write is reported done. A torn last line left by
+        a crash is dropped first, and a failed append leaves no part of its line (fileio.AppendLog)."""
+        line = json.dumps({"kind": kind, "item": _plain(item)}, ensure_ascii=False, default=list)
         try:
-            if self._fh is None:
-                self._fh = open(self.path, "ab")
-                self._drop_torn_tail()
-            size = self._fh.tell()
+            self._log.append(line)
         except OSError as exc:
             raise FileError(f"{self.path}: cannot write the snapshot's change log ({reason(exc)}); nothing was changed") from None
-        try:
-            self._fh.write(line.encode("utf-8"))
-            self._fh.flush()
-            os.fsync(self._fh.fileno())
-        except OSError as exc:
-            self._undo_partial(size)
-            raise FileError(f"{self.path}: cannot write the snapshot's change log ({reason(exc)}); nothing was changed") from None
-        except BaseException:
-            self._undo_partial(size)
-            raise
-
-    def _drop_torn_tail(self) -> None:
-        """A crash in the middle of an append left part of a line: it must not prefix the next one."""
-        size = self._fh.seek(0, os.SEEK_END)
-        if size == 0:
-            return
-        with open(self.path, "rb") as fh:
-            data = fh.read()
-        if not data.endswith(b"\n"):
-            self._undo_partial(data.rfind(b"\n") + 1)
-
-    def _undo_partial(self, size: int) -> None:
-        """A failed append must not leave half a line for the next one to follow."""
-        try:
-            self._fh.truncate(size)
-            self._fh.seek(size)
-            self._fh.flush()
-        except OSError:
-            pass
 
     def records(self) -> Iterator[tuple[str, Any]]:
         """(kind, item as a plain dict or value) of every complete record, in order."""
@@ -109,9 +78,7 @@ class ChangeLog:
             raise FileError(f"{self.path}: cannot remove the snapshot's change log ({reason(exc)})") from None
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        self._log.close()
 
 
 def _plain(item: Any) -> Any:

@@ -1,0 +1,61 @@
+"""A crash while a journal line is written leaves a torn last line. The journal is read without it;
+the next run that appends to the journal (a resume) must start a line of its own, or the journal
+reads as broken from then on: resume and undo refuse it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from leadconf.backends.snapshot import SnapshotBackend
+from leadconf.errors import RemoteError
+from tests.helpers import run_cli
+from tests.reliability.test_apply_failures import CONFIG, FLAGS, TENANT
+
+
+@pytest.fixture
+def tenant(tmp_path):
+    path = tmp_path / "tenant.json"
+    shutil.copy(TENANT, path)
+    return path
+
+
+def _fail_webinar_lead(monkeypatch):
+    real = SnapshotBackend.write
+
+    def write(self, kind, item):
+        if kind == "category" and getattr(item, "name", "") == "Webinar lead":
+            raise RemoteError("Name is not valid", method="POST", path="/api/v1/Agents/List/SaveCategoryEntity",
+                              status=400, error_type="SoException", item="category 'Webinar lead'")
+        return real(self, kind, item)
+
+    monkeypatch.setattr(SnapshotBackend, "write", write)
+
+
+def _tear_last_line(journal):
+    data = journal.read_bytes()
+    assert data.endswith(b"\n")
+    start = data.rstrip(b"\n").rfind(b"\n") + 1
+    journal.write_bytes(data[: start + (len(data) - start) // 2])  # half of the last line, no newline
+
+
+def test_resume_and_undo_after_a_torn_journal_line(tenant, tmp_path, monkeypatch):
+    journal_dir = tmp_path / "j"
+    _fail_webinar_lead(monkeypatch)
+    assert run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{tenant}", *FLAGS, "--journal-dir", str(journal_dir))[0] == 1
+    monkeypatch.undo()
+    journal = next(journal_dir.glob("apply-*.jsonl"))
+    _tear_last_line(journal)  # the run's last line ("end") was cut off by a crash
+
+    code, out, err = run_cli("apply", "--resume", str(journal), "--allow-delete", "--allow-large-change")
+    assert code == 0, out + err
+    assert run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 0
+    assert all(line.startswith(b"{") and line.endswith(b"}") for line in journal.read_bytes().splitlines())
+
+    undo_file = tmp_path / "undo.json"
+    code, out, err = run_cli("undo", str(journal), "--out", str(undo_file))
+    assert code == 0, out + err
+    code, out, err = run_cli("apply", str(undo_file), "--allow-delete", "--allow-large-change", "--auto-approve")
+    assert code == 0, out + err
+    assert run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 2
