@@ -115,7 +115,7 @@ class _ListDiff:
     def _src(self, index, *rest):
         return self.source((self.section_name, "items", index, *rest))
 
-    def _change(self, action, name, live, before, after, reason, source, meta=None):
+    def _change(self, *, action, name, live, before, after, reason, source, meta=None):
         self.changes.append(
             Change(action=action, kind=self.kind, name=name, key=live.id if live else None, before=before,
                    after=after, reason=reason, source=source, fingerprint=fingerprint(live) if live else None,
@@ -166,13 +166,15 @@ class _ListDiff:
         if live is None:
             if item.deleted:
                 return False
-            self._change("create", name, None, None, {"name": name, **desired(self.kind, item)},
-                         "not in the tenant, live or deleted", self._src(index))
+            self._change(action="create", name=name, live=None, before=None,
+                         after={"name": name, **desired(self.kind, item)},
+                         reason="not in the tenant, live or deleted", source=self._src(index))
             return True
         if item.deleted:
             if not live.deleted:
-                self._change("delete", live.name, live, {"deleted": False}, {"deleted": True},
-                             "marked deleted: true in the config", self._src(index, "deleted"))
+                self._change(action="delete", name=live.name, live=live, before={"deleted": False},
+                             after={"deleted": True}, reason="marked deleted: true in the config",
+                             source=self._src(index, "deleted"))
             return False
         have = model_to_config(self.kind, live, self.names, unknown=_unknown)
         before, after = compare(self.kind, have, {"name": name, **desired(self.kind, item)})
@@ -188,7 +190,8 @@ class _ListDiff:
         else:
             return True
         meta = {"old_name": old_name} if old_name else {}
-        self._change(action, name, live, before, after, reason, self._src(index), meta)
+        self._change(action=action, name=name, live=live, before=before, after=after, reason=reason,
+                     source=self._src(index), meta=meta)
         return True
 
     # -- pruning ----------------------------------------------------------------------------------
@@ -202,9 +205,9 @@ class _ListDiff:
             return [i for i in unlisted if not i.deleted]
         for live in unlisted:
             if not live.deleted:
-                self._change("delete", live.name, live, {"deleted": False}, {"deleted": True},
-                             "not in the config, and the list has prune: true",
-                             self.source((self.section_name, "prune")))
+                self._change(action="delete", name=live.name, live=live, before={"deleted": False},
+                             after={"deleted": True}, reason="not in the config, and the list has prune: true",
+                             source=self.source((self.section_name, "prune")))
         return []
 
     # -- ordering ---------------------------------------------------------------------------------

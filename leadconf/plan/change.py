@@ -10,7 +10,7 @@ from leadconf.vocabulary import KIND_TITLES, KINDS, LIST_KINDS
 
 ACTIONS = ("create", "update", "rename", "restore", "reorder", "delete")
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Change:
     action: str
     kind: str
