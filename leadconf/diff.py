@@ -36,9 +36,11 @@ from leadconf.vocabulary import (
     fingerprint_value,
     kind_words,
     list_fingerprint,
+    loose_name,
     model_to_config,
     name_key,
     policy_defaults,
+    ref_names,
     renamed_from,
     same_value,
 )
@@ -285,13 +287,11 @@ class _ListDiff:
         deletes = [c for c in self.changes if c.action == "delete"]
         if not creates or not deletes:
             return
-        def loose(name):
-            return "".join(ch for ch in name.casefold() if ch.isalnum())
-        by_loose = {loose(d.name): d for d in deletes}
+        by_loose = {loose_name(d.name): d for d in deletes}
         small = len(creates) * len(deletes) <= 10_000  # keep the diff linear on big plans
         names = [d.name for d in deletes]
         for create in creates:
-            hit = by_loose.get(loose(create.name))
+            hit = by_loose.get(loose_name(create.name))
             if hit is None and small:
                 close = difflib.get_close_matches(create.name, names, n=1, cutoff=0.75)
                 hit = next((d for d in deletes if close and d.name == close[0]), None)
@@ -313,22 +313,11 @@ def _split(source):
     return {"file": file, "line": int(line)} if line.isdigit() else {"file": source}
 
 
-def _ref_names(tenant: Tenant) -> dict:
-    """ref -> {id: name} of the items the config names by name (deleted ones included)."""
-    return {
-        "user group": {g.id: g.name for g in tenant.user_groups},
-        "heading": {h.id: h.name for h in tenant.headings},
-        "associate": {a.id: a.name for a in tenant.associates},
-        "category": {c.id: c.name for c in tenant.categories},
-        "lead_status": {s.id: s.name for s in tenant.lead_statuses},
-    }
-
-
 def diff(config: Config, tenant: Tenant, source: Source = lambda path: None) -> DiffResult:
     """What must change in `tenant` so that it matches `config`."""
     warnings: list[Diagnostic] = []
     changes: list[Change] = []
-    names = _ref_names(tenant)
+    names = ref_names(tenant)
     sections = (("category", "company_categories", config.company_categories, tenant.categories),
                 ("lead_status", "lead_statuses", config.lead_statuses, tenant.lead_statuses))
     final_names = {}

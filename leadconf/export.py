@@ -10,7 +10,7 @@ prunes nothing: whatever the file does not say stays unmanaged.
 from __future__ import annotations
 
 from leadconf.model.tenant import Tenant
-from leadconf.vocabulary import ALWAYS, API_TO_TRIGGER, FIELDS, model_to_config
+from leadconf.vocabulary import ALWAYS, API_TO_TRIGGER, FIELDS, model_to_config, ref_names
 
 SCHEMA_HINT = (
     "# Editor completion: `leadconf schema -o leadconf.schema.json`, then start this file with\n"
@@ -40,13 +40,7 @@ def _written(kind: str, item, names: dict, *, skip=(), minimal=True) -> dict:
 
 def export_config(tenant: Tenant, include_deleted: bool = False, minimal: bool = False) -> dict:
     """The tenant as a config document (see the module's docstring for `minimal`)."""
-    names = {
-        "user group": {g.id: g.name for g in tenant.user_groups},
-        "heading": {h.id: h.name for h in tenant.headings},
-        "associate": {a.id: a.name for a in tenant.associates},
-        "category": {c.id: c.name for c in tenant.categories},
-        "lead_status": {s.id: s.name for s in tenant.lead_statuses},
-    }
+    names = ref_names(tenant)
     doc: dict = {"version": 1}
     # Visibility and headings only where the Category list uses them (LC213 refuses them elsewhere).
     no_links = ("visible_for", "headings") if tenant.category_grouping is False else ()

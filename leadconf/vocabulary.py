@@ -16,14 +16,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from leadconf.model.tenant import fingerprint
+from leadconf.model.tenant import fingerprint, loose_name, name_key
 
 # -- names -----------------------------------------------------------------------------------------
 
+# name_key and loose_name are defined in the model (below this layer) and re-exported here.
 
-def name_key(name: str) -> str:
-    """How SuperOffice compares list-item names: ignoring case and surrounding white space."""
-    return name.strip().casefold()
+# ref (as the config's messages name it) -> the Tenant attribute that lists those items
+REF_LISTS = {"user group": "user_groups", "heading": "headings", "associate": "associates",
+             "category": "categories", "lead_status": "lead_statuses"}
+
+
+def ref_names(tenant) -> dict[str, dict[int, str]]:
+    """ref -> {id: name} of the items a config names by name (deleted ones included)."""
+    return {ref: {i.id: i.name for i in getattr(tenant, attr)} for ref, attr in REF_LISTS.items()}
 
 
 def renamed_from(item) -> list[str]:
@@ -200,6 +206,6 @@ def list_fingerprint(items) -> str:
 __all__ = [
     "ALWAYS", "API_TO_GROUP", "API_TO_TRIGGER", "FIELD", "FIELDS", "Field", "GROUP_TO_API", "KINDS",
     "KIND_TITLES", "LIST_KINDS", "MAX_CHANGE_PERCENT", "MIN_LIST_SIZE", "TRIGGER_TO_API", "fingerprint",
-    "fingerprint_value", "kind_words", "list_fingerprint", "model_to_config", "name_key", "policy_defaults",
-    "renamed_from", "same_value",
+    "REF_LISTS", "fingerprint_value", "kind_words", "list_fingerprint", "loose_name", "model_to_config", "name_key",
+    "policy_defaults", "ref_names", "renamed_from", "same_value",
 ]

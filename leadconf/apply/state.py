@@ -13,7 +13,7 @@ from typing import Any
 
 from leadconf.errors import PlanError
 from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant, associate_ids
-from leadconf.vocabulary import FIELD, LIST_KINDS, TRIGGER_TO_API, fingerprint, kind_words, name_key
+from leadconf.vocabulary import FIELD, LIST_KINDS, REF_LISTS, TRIGGER_TO_API, fingerprint, kind_words, name_key
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,9 @@ class TenantState:
         }
         self.utm_tracking = tenant.utm_tracking
         self._by_name = {kind: {name_key(i.name): i.id for i in self.items[kind].values()} for kind in LIST_KINDS}
-        self._refs = {
-            "user group": {name_key(g.name): g.id for g in tenant.user_groups if not g.deleted},
-            "heading": {name_key(h.name): h.id for h in tenant.headings if not h.deleted},
-            "associate": associate_ids(tenant.associates),  # by login name or full name
-        }
+        self._refs = {ref: {name_key(i.name): i.id for i in getattr(tenant, REF_LISTS[ref]) if not i.deleted}
+                      for ref in ("user group", "heading")}
+        self._refs["associate"] = associate_ids(tenant.associates)  # by login name or full name
 
     # -- lookups ----------------------------------------------------------------------------------
 

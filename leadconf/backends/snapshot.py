@@ -20,7 +20,7 @@ from leadconf.backends.snapshot_log import ChangeLog
 from leadconf.backends.superoffice import codec as api
 from leadconf.errors import FileError, LockError, TargetError
 from leadconf.fileio import atomic_write, check_writable, lock_timeout, real_path, reason, remove_leftovers
-from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus, Tenant
+from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus, Tenant, name_key
 
 SNAPSHOT_FORMAT = "leadconf-snapshot/1"
 
@@ -345,7 +345,7 @@ def _list_problems(part: str, key: str, plural: str, entities: list[tuple[int, d
             ids[ident] = (i, e)
         name = e.get("Name")
         if isinstance(name, str) and not e.get("Deleted"):
-            folded = name.strip().casefold()
+            folded = name_key(name)
             if folded in names:
                 problems.append(f"{shown(*names[folded])} and {shown(i, e)} are both live {plural} with one name "
                                 "(SuperOffice compares names ignoring case and surrounding white space)")

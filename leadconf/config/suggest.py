@@ -8,18 +8,14 @@ reported with the closest valid name, and with the valid names themselves when t
 from __future__ import annotations
 
 import difflib
-import unicodedata
 from collections.abc import Iterable, Mapping
+
+from leadconf.vocabulary import loose_name as loose
+from leadconf.vocabulary import name_key
 
 SHOW_AT_MOST = 12  # list the valid names when there are at most this many
 _SCAN_AT_MOST = 5_000  # difflib costs a pass over the candidates: above this, loose equality only
 _CUTOFF = 0.6
-
-
-def loose(text: str) -> str:
-    """A name as a hurried reader sees it: no case, accents, spaces or punctuation."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if ch.isalnum())
 
 
 def closest(name: str, valid: Iterable[str], aliases: Mapping[str, str] | None = None) -> str | None:
@@ -38,11 +34,11 @@ def closest(name: str, valid: Iterable[str], aliases: Mapping[str, str] | None =
         return by_loose[want]
     if len(by_loose) > _SCAN_AT_MOST:
         return None
-    close = difflib.get_close_matches(name.strip().casefold(), [c.strip().casefold() for c in by_loose.values()],
+    close = difflib.get_close_matches(name_key(name), [name_key(c) for c in by_loose.values()],
                                       n=1, cutoff=_CUTOFF)
     if not close:
         return None
-    return next(c for c in by_loose.values() if c.strip().casefold() == close[0])
+    return next(c for c in by_loose.values() if name_key(c) == close[0])
 
 
 def did_you_mean(name: str, valid: Iterable[str], *, aliases: Mapping[str, str] | None = None,

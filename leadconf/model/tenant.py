@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import asdict, dataclass, field, replace
 
 # What a tenant's own answers say about an optional feature (Tenant.features): the feature endpoint
@@ -139,6 +140,19 @@ class Tenant:
         )
 
 
+def name_key(name: str) -> str:
+    """How SuperOffice compares list-item names: ignoring case and surrounding white space. Defined
+    in the model (the lowest layer that compares names); `leadconf.vocabulary` re-exports it."""
+    return name.strip().casefold()
+
+
+def loose_name(text: str) -> str:
+    """A name as a hurried reader sees it: no case, accents, spaces or punctuation. The one "near
+    name" of did-you-mean hints and of the diff's did-you-rename warning."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
 def associates_named(associates: list[NamedItem], key: str) -> list[NamedItem]:
     """The associates a config name stands for, compared as SuperOffice compares names (`key` is
     the config name's name_key: stripped, case-folded): the one whose login name it is (login names
@@ -146,8 +160,8 @@ def associates_named(associates: list[NamedItem], key: str) -> list[NamedItem]:
     reports, naming them."""
     if not key:
         return []
-    by_login = [a for a in associates if a.name.strip().casefold() == key]
-    return by_login or [a for a in associates if a.full_name.strip().casefold() == key]
+    by_login = [a for a in associates if name_key(a.name) == key]
+    return by_login or [a for a in associates if name_key(a.full_name) == key]
 
 
 def associate_ids(associates: list[NamedItem]) -> dict[str, int]:
@@ -156,10 +170,10 @@ def associate_ids(associates: list[NamedItem]) -> dict[str, int]:
     live = [a for a in associates if not a.deleted]
     out = {}
     for a in live:
-        full = a.full_name.strip().casefold()
+        full = name_key(a.full_name)
         if full and len(associates_named(live, full)) == 1:
             out[full] = a.id
-    out.update({a.name.strip().casefold(): a.id for a in live})
+    out.update({name_key(a.name): a.id for a in live})
     return out
 
 
