@@ -36,10 +36,11 @@ from leadconf.vocabulary import (
     fingerprint_value,
     kind_words,
     list_fingerprint,
+    list_sections,
     loose_name,
     model_to_config,
     name_key,
-    policy_defaults,
+    policy_of,
     ref_names,
     renamed_from,
     same_value,
@@ -318,10 +319,8 @@ def diff(config: Config, tenant: Tenant, source: Source = lambda path: None) -> 
     warnings: list[Diagnostic] = []
     changes: list[Change] = []
     names = ref_names(tenant)
-    sections = (("category", "company_categories", config.company_categories, tenant.categories),
-                ("lead_status", "lead_statuses", config.lead_statuses, tenant.lead_statuses))
     final_names = {}
-    for kind, section_name, section, live in sections:
+    for kind, section_name, section, live in list_sections(config, tenant):
         final_names[kind] = dict(names[kind])
         if section is not None:
             ld = _ListDiff(kind, section_name, section, live, names, source, warnings)
@@ -442,12 +441,8 @@ def build_plan(loaded: LoadedConfig, tenant: Tenant, target: str, locator: str =
         raise ConfigError(findings)
     config = loaded.config
     result = diff(config, tenant, loaded.source)
-    lists: dict[str, tuple[Any, list]] = {"category": (config.company_categories, tenant.categories),
-             "lead_status": (config.lead_statuses, tenant.lead_statuses)}
+    lists: dict[str, tuple[Any, list]] = {kind: (section, items) for kind, _, section, items in list_sections(config, tenant)}
     reordered = {c.kind for c in result.changes if c.action == "reorder"}
-    policy = policy_defaults()
-    if config.policy is not None:
-        policy = {"max_change_percent": config.policy.max_change_percent, "min_list_size": config.policy.min_list_size}
     return Plan(
         target=target,
         locator=locator,
@@ -456,7 +451,7 @@ def build_plan(loaded: LoadedConfig, tenant: Tenant, target: str, locator: str =
         warnings=[w for w in loaded.warnings if w.rule not in ("LC103", "LC106")] + findings + result.warnings,
         config_digest=loaded.digest,
         config_files=list(loaded.files),
-        policy=policy,
+        policy=policy_of(config.policy),
         list_fingerprints={
             kind: list_fingerprint(items)
             for kind, (section, items) in lists.items()

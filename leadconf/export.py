@@ -10,7 +10,7 @@ prunes nothing: whatever the file does not say stays unmanaged.
 from __future__ import annotations
 
 from leadconf.model.tenant import Tenant
-from leadconf.vocabulary import ALWAYS, API_TO_TRIGGER, FIELDS, model_to_config, ref_names
+from leadconf.vocabulary import ALWAYS, API_TO_TRIGGER, FIELDS, list_sections, model_to_config, ref_names
 
 SCHEMA_HINT = (
     "# Editor completion: `leadconf schema -o leadconf.schema.json`, then start this file with\n"
@@ -44,8 +44,7 @@ def export_config(tenant: Tenant, include_deleted: bool = False, minimal: bool =
     doc: dict = {"version": 1}
     # Visibility and headings only where the Category list uses them (LC213 refuses them elsewhere).
     no_links = ("visible_for", "headings") if tenant.category_grouping is False else ()
-    for kind, section, items in (("category", "company_categories", tenant.categories),
-                                 ("lead_status", "lead_statuses", tenant.lead_statuses)):
+    for kind, section, _, items in list_sections(None, tenant):
         written = [_written(kind, i, names, skip=no_links, minimal=minimal)
                    for i in _by_rank(items) if include_deleted or not i.deleted]
         doc[section] = {"items": written} if minimal else {"prune": True, "items": written}

@@ -79,6 +79,13 @@ KIND_TITLES = {
 }
 KINDS = tuple(KIND_TITLES)  # in the order plans show them
 LIST_KINDS = ("category", "lead_status")  # ordered, soft-deleted lists of named items
+SECTIONS = {"category": "company_categories", "lead_status": "lead_statuses"}  # list kind -> its config section
+
+
+def list_sections(config, tenant) -> list[tuple[str, str, object, list]]:
+    """(kind, config section name, the config's section or None, the tenant's items) of each list."""
+    return [(kind, SECTIONS[kind], getattr(config, SECTIONS[kind]) if config is not None else None,
+             getattr(tenant, REF_LISTS[kind])) for kind in LIST_KINDS]
 
 
 def kind_words(kind: str) -> str:
@@ -95,6 +102,14 @@ MIN_LIST_SIZE = 10  # ... of a list with at least this many live items
 def policy_defaults() -> dict:
     """The policy a plan records when the config sets none (its file form: a float, an int)."""
     return {"max_change_percent": float(MAX_CHANGE_PERCENT), "min_list_size": MIN_LIST_SIZE}
+
+
+def policy_of(section=None) -> dict:
+    """The policy a plan records for a config: its `policy:` section (the config model's, read by
+    attribute), else the defaults."""
+    if section is None:
+        return policy_defaults()
+    return {"max_change_percent": section.max_change_percent, "min_list_size": section.min_list_size}
 
 
 # -- the managed fields of each kind ---------------------------------------------------------------
@@ -206,6 +221,6 @@ def list_fingerprint(items) -> str:
 __all__ = [
     "ALWAYS", "API_TO_GROUP", "API_TO_TRIGGER", "FIELD", "FIELDS", "Field", "GROUP_TO_API", "KINDS",
     "KIND_TITLES", "LIST_KINDS", "MAX_CHANGE_PERCENT", "MIN_LIST_SIZE", "TRIGGER_TO_API", "fingerprint",
-    "REF_LISTS", "fingerprint_value", "kind_words", "list_fingerprint", "loose_name", "model_to_config", "name_key",
-    "policy_defaults", "ref_names", "renamed_from", "same_value",
+    "REF_LISTS", "SECTIONS", "fingerprint_value", "kind_words", "list_fingerprint", "list_sections", "loose_name", "model_to_config", "name_key",
+    "policy_defaults", "policy_of", "ref_names", "renamed_from", "same_value",
 ]

@@ -41,15 +41,6 @@ def save_plan(path: str, plan_: Plan) -> None:
     echo_err(f"Plan saved to {path}. Apply it with: leadconf apply {path}")
 
 
-def _config_policy(loaded) -> dict:
-    from leadconf.vocabulary import policy_defaults
-
-    policy = loaded.config.policy
-    if policy is None:
-        return policy_defaults()
-    return {"max_change_percent": policy.max_change_percent, "min_list_size": policy.min_list_size}
-
-
 def _banner(output: str, how: str = ""):
     if output != "text":
         return None
@@ -67,6 +58,7 @@ def apply_saved(planfile: str, configs: Sequence[str], targets: Sequence[str], s
     """(target, report) of a saved plan: a sealed one as it is, on its own target; an unsealed one
     as far as a fresh plan of the config confirms it, on the target at hand, which must be its."""
     from leadconf.plan.confirm import require_same_target, tighter_policy
+    from leadconf.vocabulary import policy_of
 
     given = given_target(targets)
     saved = _load_plan_file(planfile)
@@ -76,7 +68,7 @@ def apply_saved(planfile: str, configs: Sequence[str], targets: Sequence[str], s
         if given:
             require_same_target(given, where, f"the plan file {planfile}")
         if configs:  # a config at hand: the plan's policy may only tighten it
-            plan_ = replace(plan_, policy=tighter_policy(plan_.policy, _config_policy(_load(configs))))
+            plan_ = replace(plan_, policy=tighter_policy(plan_.policy, policy_of(_load(configs).config.policy)))
         return where, session(where, lambda s: s.apply_plan(plan_), on_plan=_banner(output))
     loaded = _load(configs)
     target = _unsealed_target(given, loaded)

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 from leadconf.config import fastpath, rules, yamlpos
 from leadconf.errors import ConfigError, Diagnostic
 from leadconf.errors import diagnostic_order as sort_key
+from leadconf.vocabulary import SECTIONS
 
 if TYPE_CHECKING:
     from leadconf.config.models import Config
 
-LIST_SECTIONS = ("company_categories", "lead_statuses")
+LIST_SECTIONS = tuple(SECTIONS.values())
 ENV_RULE = "LC009"
 MERGE_RULE = "LC101"
 

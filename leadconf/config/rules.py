@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 
 from leadconf.config.suggest import did_you_mean
 from leadconf.errors import Diagnostic, diagnostic_order
-from leadconf.vocabulary import GROUP_TO_API, TRIGGER_TO_API, name_key, renamed_from
+from leadconf.vocabulary import GROUP_TO_API, SECTIONS, TRIGGER_TO_API, name_key, renamed_from
 
 if TYPE_CHECKING:
     from leadconf.config.loader import LoadedConfig
     from leadconf.config.models import Category, Config, LeadStatus
     from leadconf.model.tenant import Tenant
 
-CATS = "company_categories"
-STATUSES = "lead_statuses"
+CATS = SECTIONS["category"]
+STATUSES = SECTIONS["lead_status"]
 POTENTIAL = "potential_customer"
 OPEN = "open"  # name_key of the lead status that SuperOffice gives every new lead
 
