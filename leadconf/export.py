@@ -10,7 +10,7 @@ prunes nothing: whatever the file does not say stays unmanaged.
 from __future__ import annotations
 
 from leadconf.model.tenant import Tenant
-from leadconf.vocabulary import ALWAYS, API_TO_TRIGGER, FIELDS, list_sections, model_to_config, ref_names
+from leadconf.vocabulary import ALWAYS, API_TO_TRIGGER, FIELDS, STATUS_TRIGGER, list_sections, model_to_config, ref_names
 
 SCHEMA_HINT = (
     "# Editor completion: `leadconf schema -o leadconf.schema.json`, then start this file with\n"
@@ -52,7 +52,7 @@ def export_config(tenant: Tenant, include_deleted: bool = False, minimal: bool =
     for rule in sorted(tenant.automation, key=lambda r: r.trigger):
         trigger = API_TO_TRIGGER.get(rule.trigger)
         if trigger is not None:
-            skip = () if trigger == "lead_status_changed" else ("lead_status",)
+            skip = () if trigger == STATUS_TRIGGER else ("lead_status",)
             automation[trigger] = _written("category_automation", rule, names, skip=skip, minimal=minimal)
     if automation:
         doc["category_automation"] = automation

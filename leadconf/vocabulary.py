@@ -67,6 +67,8 @@ TRIGGER_TO_API = {
     "lead_status_changed": "LeadStatusChanged",
 }
 API_TO_TRIGGER = {v: k for k, v in TRIGGER_TO_API.items()}
+LEAD_GROUP = "potential_customer"  # the one group whose categories may enable lead status
+STATUS_TRIGGER = "lead_status_changed"  # the one trigger that names a lead status
 
 # -- kinds of item ---------------------------------------------------------------------------------
 
@@ -79,6 +81,7 @@ KIND_TITLES = {
 }
 KINDS = tuple(KIND_TITLES)  # in the order plans show them
 LIST_KINDS = ("category", "lead_status")  # ordered, soft-deleted lists of named items
+SETTING_KINDS = ("utm_tracking", "lead_distribution")  # one setting each: only ever updated
 SECTIONS = {"category": "company_categories", "lead_status": "lead_statuses"}  # list kind -> its config section
 
 
@@ -126,6 +129,7 @@ class Field:
              "lead_status"); the model holds their ids. `many`: a list of them.
     enum     config value -> model value; `from_model` the way back (an unknown value: `default`)
     default  the value `export` leaves out (ALWAYS: written whatever it is)
+    plain    the JSON type of a value that is neither a reference nor an enum (a plan file is checked by it)
     keep_if_empty  an empty reference leaves the model's id as it is (else it clears it to 0)
     """
 
@@ -137,21 +141,22 @@ class Field:
     from_model: dict | None = None
     default: object = None
     keep_if_empty: bool = False
+    plain: type = bool
 
 
 FIELDS: dict[str, tuple[Field, ...]] = {
     "category": (
-        Field("name", "name", default=ALWAYS),
+        Field("name", "name", default=ALWAYS, plain=str),
         Field("group", "group", enum=GROUP_TO_API, from_model=API_TO_GROUP, default="none"),
         Field("lead_status", "enable_lead_status", default=False),
-        Field("description", "tooltip", default=""),
+        Field("description", "tooltip", default="", plain=str),
         Field("visible_for", "user_groups", ref="user group", many=True, default=[]),
         Field("headings", "headings", ref="heading", many=True, default=[]),
         Field("deleted", "deleted", default=False),
     ),
     "lead_status": (
-        Field("name", "name", default=ALWAYS),
-        Field("description", "tooltip", default=""),
+        Field("name", "name", default=ALWAYS, plain=str),
+        Field("description", "tooltip", default="", plain=str),
         Field("deleted", "deleted", default=False),
     ),
     "category_automation": (
@@ -221,6 +226,6 @@ def list_fingerprint(items) -> str:
 __all__ = [
     "ALWAYS", "API_TO_GROUP", "API_TO_TRIGGER", "FIELD", "FIELDS", "Field", "GROUP_TO_API", "KINDS",
     "KIND_TITLES", "LIST_KINDS", "MAX_CHANGE_PERCENT", "MIN_LIST_SIZE", "TRIGGER_TO_API", "fingerprint",
-    "REF_LISTS", "SECTIONS", "fingerprint_value", "kind_words", "list_fingerprint", "list_sections", "loose_name", "model_to_config", "name_key",
+    "LEAD_GROUP", "REF_LISTS", "SECTIONS", "SETTING_KINDS", "STATUS_TRIGGER", "fingerprint_value", "kind_words", "list_fingerprint", "list_sections", "loose_name", "model_to_config", "name_key",
     "policy_defaults", "policy_of", "ref_names", "renamed_from", "same_value",
 ]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from leadconf.config.suggest import did_you_mean
 from leadconf.errors import Diagnostic, diagnostic_order
-from leadconf.vocabulary import GROUP_TO_API, SECTIONS, TRIGGER_TO_API, name_key, renamed_from
+from leadconf.vocabulary import GROUP_TO_API, LEAD_GROUP, SECTIONS, STATUS_TRIGGER, TRIGGER_TO_API, name_key, renamed_from
 
 if TYPE_CHECKING:
     from leadconf.config.loader import LoadedConfig
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 CATS = SECTIONS["category"]
 STATUSES = SECTIONS["lead_status"]
-POTENTIAL = "potential_customer"
+POTENTIAL = LEAD_GROUP
+POTENTIAL_API = GROUP_TO_API[LEAD_GROUP]
 OPEN = "open"  # name_key of the lead status that SuperOffice gives every new lead
 
 TRIGGERS = tuple(TRIGGER_TO_API)
@@ -194,11 +195,11 @@ def _automation(report: _Report, config: Config):
         path = ("category_automation", trigger)
         if rule.enabled and rule.category is None:
             report.error("LC111", path, f"{trigger} is enabled but names no category (category: ...)")
-        if trigger == "lead_status_changed" and rule.enabled and rule.lead_status is None:
+        if trigger == STATUS_TRIGGER and rule.enabled and rule.lead_status is None:
             report.error("LC111", path, "lead_status_changed is enabled but names no lead status (lead_status: ...)")
         if rule.category is not None:
             _named(report, config.company_categories, CATS, rule.category, path + ("category",), "category")
-        if trigger == "lead_status_changed" and rule.lead_status is not None:
+        if trigger == STATUS_TRIGGER and rule.lead_status is not None:
             _named(report, config.lead_statuses, STATUSES, rule.lead_status, path + ("lead_status",), "lead status")
 
 
@@ -392,7 +393,7 @@ def _tenant_grouping(report: _Report, config: Config, tenant: Tenant):
 def _tenant_lead_groups(report: _Report, config: Config, cats):
     """LC201: a category the config touches would end up lead-enabled outside PotentialCustomer."""
     for _key, group, lead, deleted, index in cats:
-        if index is None or deleted or not lead or group == "PotentialCustomer":
+        if index is None or deleted or not lead or group == POTENTIAL_API:
             continue
         assert config.company_categories is not None  # index is a position in it
         item = config.company_categories.items[index]
@@ -421,11 +422,11 @@ def _tenant_lead_enabled(report: _Report, config: Config, tenant: Tenant, cats):
     """
     if not _lead_status_in_play(config):
         return
-    if any(lead and not deleted and group == "PotentialCustomer" for _k, group, lead, deleted, _i in cats):
+    if any(lead and not deleted and group == POTENTIAL_API for _k, group, lead, deleted, _i in cats):
         return
     path = (CATS,) if config.company_categories is not None else (STATUSES,)
     fix = "enable it on one (group: potential_customer, lead_status: true)"
-    had_one = any(c.enable_lead_status and not c.deleted and c.group == "PotentialCustomer" for c in tenant.categories)
+    had_one = any(c.enable_lead_status and not c.deleted and c.group == POTENTIAL_API for c in tenant.categories)
     if had_one and _lead_status_off_everywhere(config):
         report.warning("LC202", path,
                        "the config says lead_status: false on every category, so apply turns lead status off where "

@@ -16,7 +16,7 @@ from typing import Any
 
 from leadconf.plan.change import ACTIONS
 from leadconf.plan.plan import PLAN_FILE_FORMAT
-from leadconf.vocabulary import FIELD, GROUP_TO_API, KINDS, LIST_KINDS, TRIGGER_TO_API, name_key
+from leadconf.vocabulary import FIELD, KINDS, LIST_KINDS, SETTING_KINDS, TRIGGER_TO_API, name_key
 
 _TOP = {"format", "format_version", "target", "summary", "changes", "warnings", "config", "policy", "list_sizes",
         "locator", "list_fingerprints", "checksum", "signature"}
@@ -24,11 +24,10 @@ _CHANGE = {"action", "kind", "name", "key", "before", "after", "reason", "source
 _DIAGNOSTIC = {"file": (str, None), "line": (int, None), "column": (int, None), "rule": (str,), "severity": (str,),
                "message": (str,)}
 _FINGERPRINT = re.compile(r"[0-9a-f]{16,64}")
-# Fields whose values are plain (not references to other items, not enums), by name.
-_PLAIN = {"name": str, "description": str, "lead_status": bool, "deleted": bool, "enabled": bool, "confirm": bool,
-          "only_unassigned": bool, "utm_tracking": bool}
-_ACTIONS_OF = {"category": ACTIONS, "lead_status": ACTIONS, "category_automation": ("create", "update"),
-               "utm_tracking": ("update",), "lead_distribution": ("update",)}
+# What a plan may do to each kind: a list item anything; a setting is only updated; an automation
+# rule is created or updated (never deleted: it is switched off).
+_ACTIONS_OF = {kind: ACTIONS if kind in LIST_KINDS else ("update",) if kind in SETTING_KINDS else ("create", "update")
+               for kind in KINDS}
 
 Problems = list[str]
 
@@ -252,7 +251,7 @@ def _field_kinds(kind: str, field: str) -> tuple | None:
         return (str, None)
     if spec.enum:
         return (str,)
-    return (_PLAIN[field],)
+    return (spec.plain,)
 
 
 def _check_fields(change: dict, path: str, problems: Problems) -> None:
@@ -289,8 +288,6 @@ def _check_value(kind: str, field: str, value: Any, path: str, before: bool, pro
     if spec is not None and spec.many:
         for i, name in enumerate(value):
             _expect(name, (str,), f"{path}[{i}]", problems)
-    if kind == "category" and field == "group" and value not in GROUP_TO_API:
-        problems.append(f"{path}: unknown group {value!r}")
 
 
 def _check_action_fields(change: dict, path: str, problems: Problems) -> None:

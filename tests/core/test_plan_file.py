@@ -50,3 +50,14 @@ def test_any_edit_after_saving_is_refused(edit):
     edit(saved)
     with pytest.raises(PlanFileError, match="checksum mismatch"):
         Plan.from_file_dict(saved)
+
+
+def test_an_unknown_group_in_a_plan_file_is_said_once():
+    from leadconf.plan.planschema import check_plan_file
+
+    data = json.loads(json.dumps(_plan().to_file_dict()))
+    data["changes"][0].update(before={"group": "lost"}, after={"group": "bogus"})
+    problems = check_plan_file(data)
+    about_group = [p for p in problems if "after.group" in p]
+    assert about_group == ["changes[0].after.group: expected one of customer, potential_customer, partner, lost, "
+                           "other, none, got 'bogus'"], problems

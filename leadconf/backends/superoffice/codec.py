@@ -16,9 +16,9 @@ from leadconf.model.tenant import (
     NamedItem,
     Tenant,
 )
+from leadconf.vocabulary import API_TO_GROUP
 
-CATEGORY_GROUPS = ("Unknown", "Customer", "PotentialCustomer", "Partner", "Lost", "Other")
-TRIGGERS = ("SaleRegistered", "SaleSold", "SaleLost", "LeadStatusChanged")
+CATEGORY_GROUPS = tuple(API_TO_GROUP)  # the API's CategoryGroup values (Unknown = none)
 UTM_SECTION, UTM_KEY = "Mailing", "EnableUTMSaving"
 PREF_LEVELS = ("Undefined", "HardDefault", "SystemWide", "Database", "Group", "Individual", "PC")
 TENANT_LEVEL = "Database"  # where leadconf reads and writes the tenant-wide value
