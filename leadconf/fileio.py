@@ -15,10 +15,11 @@ import math
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import BinaryIO
 
-from leadconf.errors import FileError, TargetError
+from leadconf.errors import FileError, LockError, TargetError
 
 LOCK_TIMEOUT_ENV = "LEADCONF_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 10.0
@@ -237,3 +238,29 @@ def _drop_torn_tail(fh: BinaryIO, path: str) -> None:
         data = reader.read()
     fh.truncate(data.rfind(b"\n") + 1)
     fh.seek(0, os.SEEK_END)
+
+
+# -- the apply lock ------------------------------------------------------------------------------------
+
+
+@contextmanager
+def apply_lock(lock_file: str, timeout: float, holder: str, where: str = "") -> Iterator[None]:
+    """Hold the file lock `lock_file` (filelock) while the block runs, waiting `timeout` seconds for
+    it. A timeout is a LockError naming `holder` (the tenant or file locked); `where` qualifies
+    "another leadconf apply" (e.g. " on this machine")."""
+    import filelock
+
+    lock = filelock.FileLock(lock_file, timeout=timeout)
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise LockError(
+            f"{holder}: another leadconf apply{where} holds the lock ({lock_file}) "
+            f"and did not release it within {timeout:g} s; try again when it has finished"
+        ) from None
+    except OSError as exc:
+        raise FileError(f"{lock_file}: cannot take the apply lock ({reason(exc)})") from None
+    try:
+        yield
+    finally:
+        lock.release()

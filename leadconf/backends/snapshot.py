@@ -18,8 +18,8 @@ from dataclasses import replace
 
 from leadconf.backends.snapshot_log import ChangeLog
 from leadconf.backends.superoffice import codec as api
-from leadconf.errors import FileError, LockError, TargetError
-from leadconf.fileio import atomic_write, check_writable, lock_timeout, real_path, reason, remove_leftovers
+from leadconf.errors import FileError, TargetError
+from leadconf.fileio import apply_lock, atomic_write, check_writable, lock_timeout, real_path, remove_leftovers
 from leadconf.model.tenant import AutomationRule, Category, DistributeStep, LeadStatus, Tenant, name_key
 
 SNAPSHOT_FORMAT = "leadconf-snapshot/1"
@@ -193,30 +193,15 @@ class SnapshotBackend:
 
     @contextmanager
     def lock(self):
-        import filelock
-
         self._document()  # no snapshot, no lock file left behind: fail here, clearly
-        timeout = lock_timeout()
         real = real_path(self.path)  # one lock per file, however the path is spelt (a symlink, ../)
         check_writable(real, "snapshot")  # refused before the first change, not after it
-        lock = filelock.FileLock(real + ".lock", timeout=timeout)
-        try:
-            lock.acquire()
-        except filelock.Timeout:
-            raise LockError(
-                f"{self.path}: another leadconf apply holds the lock ({real}.lock) "
-                f"and did not release it within {timeout:g} s; try again when it has finished"
-            ) from None
-        except OSError as exc:
-            raise FileError(f"{real}.lock: cannot take the apply lock ({reason(exc)})") from None
-        try:
-            remove_leftovers(real)  # copies of the tenant left by a killed apply
-            yield self
-        finally:
+        with apply_lock(real + ".lock", lock_timeout(), self.path):
             try:
-                self._compact()
+                remove_leftovers(real)  # copies of the tenant left by a killed apply
+                yield self
             finally:
-                lock.release()
+                self._compact()
 
     def _compact(self) -> None:
         """Rewrite the snapshot with what the change log holds, then drop the log."""

@@ -13,8 +13,6 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from leadconf.errors import FileError, LockError
-
 
 def cache_dir(environ=None) -> Path:
     environ = os.environ if environ is None else environ
@@ -36,26 +34,12 @@ def lock_path(description: str, environ=None) -> Path:
 
 @contextmanager
 def target_lock(description: str, environ=None, timeout: float | None = None):
-    import filelock
-
-    from leadconf.fileio import lock_timeout, make_dirs, reason
+    from leadconf.fileio import apply_lock, lock_timeout, make_dirs
 
     environ = os.environ if environ is None else environ
     if timeout is None:
         timeout = lock_timeout(environ)  # a bad value is an error, not a silent 10 s
     path = lock_path(description, environ)
     make_dirs(str(path.parent), "folder of the apply locks")
-    lock = filelock.FileLock(str(path), timeout=timeout)
-    try:
-        lock.acquire()
-    except filelock.Timeout:
-        raise LockError(
-            f"{description}: another leadconf apply on this machine holds the lock ({path}) and did not "
-            f"release it within {timeout:g} s; try again when it has finished"
-        ) from None
-    except OSError as exc:
-        raise FileError(f"{path}: cannot take the apply lock ({reason(exc)})") from None
-    try:
+    with apply_lock(str(path), timeout, description, " on this machine"):
         yield
-    finally:
-        lock.release()
