@@ -251,17 +251,20 @@ class _ListIndex:
         self.top = max(self.top, item_id)
 
 
+# kind -> a logged item (plain JSON) back as the model's item.
+_FROM_LOG = {
+    "category": lambda p: Category(**{**p, "user_groups": _ids(p.get("user_groups")), "headings": _ids(p.get("headings"))}),
+    "lead_status": lambda p: LeadStatus(**p),
+    "category_automation": lambda p: AutomationRule(**p),
+    "lead_distribution": lambda p: DistributeStep(**{**p, "associates": tuple(p["associates"]),
+                                                      "user_groups": tuple(p["user_groups"])}),
+}
+
+
 def _item(kind: str, plain):
     """A logged item back as the model's item."""
-    if kind == "category":
-        return Category(**{**plain, "user_groups": _ids(plain.get("user_groups")), "headings": _ids(plain.get("headings"))})
-    if kind == "lead_status":
-        return LeadStatus(**plain)
-    if kind == "category_automation":
-        return AutomationRule(**plain)
-    if kind == "lead_distribution":
-        return DistributeStep(**{**plain, "associates": tuple(plain["associates"]), "user_groups": tuple(plain["user_groups"])})
-    return plain  # utm_tracking: a bool
+    convert = _FROM_LOG.get(kind)
+    return plain if convert is None else convert(plain)  # utm_tracking: a bool
 
 
 def _ids(value):

@@ -128,35 +128,46 @@ class SuperOfficeBackend(Writes):
         )
 
     def read_item(self, kind, key):
-        if kind == "category":
-            got = self._read_category(key, None)
-            self._remember(("category", key), got[1:] if got else None)
-            return got[0] if got else None
-        if kind == "lead_status":
-            raw = self._get_status_raw(key)
-            self._remember(("lead_status", key), raw)
-            label = f"lead status {raw.get('Name')!r}" if raw else ""
-            with shape_errors(label, "GET", f"/List/{self._lead_status_list()}/Items/{key}"):
-                return api.lead_status_from_api(raw, label) if raw else None
-        if kind == "category_automation":
-            rules = self._automation_raw()
-            self._remember(("category_automation", None), rules)
-            for entry in rules or []:
-                if isinstance(entry, dict) and entry.get("TriggerType") == key:
-                    with shape_errors(f"category automation {key!r}", "POST", AUTOMATION_GET):
-                        return api.automation_from_api(entry, f"category automation {key!r}")
+        reader = {
+            "category": self._read_category_item,
+            "lead_status": self._read_status_item,
+            "category_automation": self._read_automation_item,
+            "utm_tracking": lambda _key: self._read_utm()[0],
+            "lead_distribution": self._read_step_item,
+        }.get(kind)
+        if reader is None:
+            raise ValueError(f"unknown kind {kind!r}")
+        return reader(key)
+
+    def _read_category_item(self, key):
+        got = self._read_category(key, None)
+        self._remember(("category", key), got[1:] if got else None)
+        return got[0] if got else None
+
+    def _read_status_item(self, key):
+        raw = self._get_status_raw(key)
+        self._remember(("lead_status", key), raw)
+        label = f"lead status {raw.get('Name')!r}" if raw else ""
+        with shape_errors(label, "GET", f"/List/{self._lead_status_list()}/Items/{key}"):
+            return api.lead_status_from_api(raw, label) if raw else None
+
+    def _read_automation_item(self, key):
+        rules = self._automation_raw()
+        self._remember(("category_automation", None), rules)
+        for entry in rules or []:
+            if isinstance(entry, dict) and entry.get("TriggerType") == key:
+                with shape_errors(f"category automation {key!r}", "POST", AUTOMATION_GET):
+                    return api.automation_from_api(entry, f"category automation {key!r}")
+        return None
+
+    def _read_step_item(self, key):
+        raw = self._get_step_raw(key)
+        self._remember(("lead_distribution", key), raw)
+        if raw is None or raw.get("StepType") != quirks.DISTRIBUTE_STEP:
             return None
-        if kind == "utm_tracking":
-            return self._read_utm()[0]
-        if kind == "lead_distribution":
-            raw = self._get_step_raw(key)
-            self._remember(("lead_distribution", key), raw)
-            if raw is None or raw.get("StepType") != quirks.DISTRIBUTE_STEP:
-                return None
-            label = f"lead distribution step {key}"
-            with shape_errors(label, "POST", STEP_GET):
-                return api.distribute_step_from_api(raw, label)
-        raise ValueError(f"unknown kind {kind!r}")
+        label = f"lead distribution step {key}"
+        with shape_errors(label, "POST", STEP_GET):
+            return api.distribute_step_from_api(raw, label)
 
     def write(self, kind, item):
         writer = {
