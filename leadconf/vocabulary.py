@@ -82,6 +82,7 @@ KIND_TITLES = {
 KINDS = tuple(KIND_TITLES)  # in the order plans show them
 LIST_KINDS = ("category", "lead_status")  # ordered, soft-deleted lists of named items
 SETTING_KINDS = ("utm_tracking", "lead_distribution")  # one setting each: only ever updated
+VALUE_KINDS = ("utm_tracking",)  # a setting held as a plain value (a bool), not an item: its key is None
 SECTIONS = {"category": "company_categories", "lead_status": "lead_statuses"}  # list kind -> its config section
 
 
@@ -217,6 +218,11 @@ def fingerprint_value(value) -> str:
     return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]
 
 
+def item_fingerprint(kind: str, item) -> str:
+    """The digest a plan records for an item of `kind` (a plain value's for a value kind)."""
+    return fingerprint_value(item) if kind in VALUE_KINDS else fingerprint(item)
+
+
 def list_fingerprint(items) -> str:
     """A digest of a list's membership and order: a reorder or prune in a plan records it."""
     data = [(i.id, i.name, i.rank, i.deleted) for i in items]
@@ -226,6 +232,6 @@ def list_fingerprint(items) -> str:
 __all__ = [
     "ALWAYS", "API_TO_GROUP", "API_TO_TRIGGER", "FIELD", "FIELDS", "Field", "GROUP_TO_API", "KINDS",
     "KIND_TITLES", "LIST_KINDS", "MAX_CHANGE_PERCENT", "MIN_LIST_SIZE", "TRIGGER_TO_API", "fingerprint",
-    "LEAD_GROUP", "REF_LISTS", "SECTIONS", "SETTING_KINDS", "STATUS_TRIGGER", "fingerprint_value", "kind_words", "list_fingerprint", "list_sections", "loose_name", "model_to_config", "name_key",
+    "LEAD_GROUP", "REF_LISTS", "SECTIONS", "SETTING_KINDS", "VALUE_KINDS", "STATUS_TRIGGER", "fingerprint_value", "item_fingerprint", "kind_words", "list_fingerprint", "list_sections", "loose_name", "model_to_config", "name_key",
     "policy_defaults", "policy_of", "ref_names", "renamed_from", "same_value",
 ]

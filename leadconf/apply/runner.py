@@ -17,7 +17,14 @@ from leadconf.apply.state import TenantState, same
 from leadconf.errors import ApplyError, FileError, LeadconfError, StalePlan
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
-from leadconf.vocabulary import LIST_KINDS, fingerprint, fingerprint_value, kind_words, list_fingerprint, name_key
+from leadconf.vocabulary import (
+    LIST_KINDS,
+    VALUE_KINDS,
+    item_fingerprint,
+    kind_words,
+    list_fingerprint,
+    name_key,
+)
 
 log = logging.getLogger("leadconf.apply")
 
@@ -128,7 +135,7 @@ def classify(state: TenantState, change: Change, interrupted=None) -> tuple[str,
         return "pending", None  # an unresolvable name: reported, with the item, when it runs
     if same(target, current):
         return "already", None
-    now = fingerprint_value(current) if change.kind == "utm_tracking" else fingerprint(current)
+    now = item_fingerprint(change.kind, current)
     if change.fingerprint is not None and now != change.fingerprint:
         if interrupted is not None and _partly_done(interrupted, current, target):
             return "pending", None
@@ -195,8 +202,7 @@ def apply_plan(plan: Plan, backend, *, journal: Journal | None = None, continue_
             failed.append(outcome.change)
     if journal:
         journal.end("interrupted" if report.interrupted else "complete" if report.ok else "failed")
-    report.final = {(kind, key): item for kind, items in state.items.items() for key, item in items.items()}
-    report.final[("utm_tracking", None)] = state.utm_tracking
+    report.final = state.final()
     return report
 
 
@@ -282,13 +288,9 @@ def _carry_out(state: TenantState, backend, outcome: Outcome):
         outcome.before, outcome.after = before, after
         return
     current = state.current(change)
-    if change.kind == "utm_tracking":
-        key = None
-    elif change.action == "create" and change.kind in LIST_KINDS:
-        key = None
-    else:
-        key = change.key
-    if key is not None or change.kind == "utm_tracking":
+    value_kind = change.kind in VALUE_KINDS
+    key = None if value_kind or (change.action == "create" and change.kind in LIST_KINDS) else change.key
+    if key is not None or value_kind:
         fresh = _fresh(state, backend, change, key, current)
     else:
         fresh = current

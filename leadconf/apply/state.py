@@ -1,45 +1,43 @@
 """The tenant as apply sees it while it works: names resolved to ids, updated after every write,
 and the one function per kind that turns a change into the complete item to write.
 
-Kinds dispatch through one table (`_KINDS`): how an item is keyed, how a new one starts, and how
-the change's `after` fields land on it (vocabulary.FIELDS, the same table the diff reads).
+Kinds dispatch through one table (`_KINDS`): where the tenant holds the items, how an item is
+keyed, how a new one starts; the change's `after` fields land on it through vocabulary.FIELDS, the
+same table the diff reads. A value kind (the UTM setting) is held as its value, under the key None.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from leadconf.errors import PlanError
 from leadconf.model.tenant import AutomationRule, Category, LeadStatus, Tenant, associate_ids
-from leadconf.vocabulary import FIELD, LIST_KINDS, REF_LISTS, TRIGGER_TO_API, fingerprint, kind_words, name_key
+from leadconf.vocabulary import FIELD, LIST_KINDS, REF_LISTS, TRIGGER_TO_API, VALUE_KINDS, fingerprint, kind_words, name_key
 
 
 @dataclass(frozen=True)
 class _Kind:
+    items: Callable[[Tenant], Iterable[Any]]  # the tenant's items of this kind
     key: Callable[[Any], Any]  # the item's key: what read_item and a change's `key` hold
-    new: Callable[[Any, dict], Any] | None  # a new item for a create: f(change key, after)
+    new: Callable[[Any, dict], Any] | None  # a new item for a create (a value kind: its value): f(change key, after)
 
 
 _KINDS = {
-    "category": _Kind(lambda i: i.id, lambda key, after: Category(id=None, name=after["name"], user_groups=None, headings=None)),
-    "lead_status": _Kind(lambda i: i.id, lambda key, after: LeadStatus(id=None, name=after["name"])),
-    "category_automation": _Kind(lambda r: r.trigger, lambda key, after: AutomationRule(trigger=key)),
-    "lead_distribution": _Kind(lambda s: s.step_id, None),
+    "category": _Kind(lambda t: t.categories, lambda i: i.id,
+                      lambda key, after: Category(id=None, name=after["name"], user_groups=None, headings=None)),
+    "lead_status": _Kind(lambda t: t.lead_statuses, lambda i: i.id, lambda key, after: LeadStatus(id=None, name=after["name"])),
+    "category_automation": _Kind(lambda t: t.automation, lambda r: r.trigger, lambda key, after: AutomationRule(trigger=key)),
+    "utm_tracking": _Kind(lambda t: [t.utm_tracking], lambda value: None, lambda key, after: after["utm_tracking"]),
+    "lead_distribution": _Kind(lambda t: [s for f in t.flows for s in f.distribute_steps], lambda s: s.step_id, None),
 }
 
 
 class TenantState:
     def __init__(self, tenant: Tenant):
         self.tenant = tenant
-        self.items: dict[str, dict] = {
-            "category": {c.id: c for c in tenant.categories},
-            "lead_status": {s.id: s for s in tenant.lead_statuses},
-            "category_automation": {r.trigger: r for r in tenant.automation},
-            "lead_distribution": {s.step_id: s for f in tenant.flows for s in f.distribute_steps},
-        }
-        self.utm_tracking = tenant.utm_tracking
+        self.items: dict[str, dict] = {kind: {k.key(i): i for i in k.items(tenant)} for kind, k in _KINDS.items()}
         self._by_name = {kind: {name_key(i.name): i.id for i in self.items[kind].values()} for kind in LIST_KINDS}
         self._refs = {ref: {name_key(i.name): i.id for i in getattr(tenant, REF_LISTS[ref]) if not i.deleted}
                       for ref in ("user group", "heading")}
@@ -47,14 +45,20 @@ class TenantState:
 
     # -- lookups ----------------------------------------------------------------------------------
 
+    @property
+    def utm_tracking(self):
+        return self.items["utm_tracking"].get(None)
+
+    def final(self) -> dict:
+        """(kind, key) -> item of everything held now (the UTM setting under ("utm_tracking", None))."""
+        return {(kind, key): item for kind, items in self.items.items() for key, item in items.items()}
+
     def tenant_list(self, kind):
         """A list as it is now, in the order the tenant model keeps it."""
         return list(self.items[kind].values())
 
     def get(self, kind, key):
-        if kind == "utm_tracking":
-            return self.utm_tracking
-        return self.items[kind].get(key)
+        return self.items[kind].get(None if kind in VALUE_KINDS else key)
 
     def by_name(self, kind, name):
         item_id = self._by_name[kind].get(name_key(name))
@@ -77,9 +81,6 @@ class TenantState:
         return item.id
 
     def update(self, kind, item):
-        if kind == "utm_tracking":
-            self.utm_tracking = item
-            return
         key = _KINDS[kind].key(item)
         if kind in LIST_KINDS:
             old = self.items[kind].get(key)
@@ -99,8 +100,8 @@ class TenantState:
     def target(self, change, current, *, with_rank=True):
         """`current` with the change's `after` fields applied (a new item for a create)."""
         kind, after = change.kind, change.after
-        if kind == "utm_tracking":
-            return after["utm_tracking"]
+        if kind in VALUE_KINDS:
+            return _KINDS[kind].new(None, after)
         if current is not None:
             item = replace(current)
         else:

@@ -14,7 +14,7 @@ from leadconf.apply.journal import Made, made_changes, read_journal, undo_path
 from leadconf.apply.runner import ApplyReport
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
-from leadconf.vocabulary import LIST_KINDS, fingerprint, fingerprint_value, list_fingerprint
+from leadconf.vocabulary import LIST_KINDS, VALUE_KINDS, fingerprint, item_fingerprint, list_fingerprint
 
 _REASON = "undo of the apply recorded in {journal}"
 # The command that writes (and applies) the undo of a journal from the journal alone.
@@ -116,8 +116,8 @@ def _final_list_fingerprint(final: Mapping, kind: str) -> str:
 def _final_fingerprint(final: Mapping, change: Change, key) -> str | None:
     """The item's digest as the tenant holds it after the apply: a later change of the same apply
     (a reorder) may have moved it after its own change was made."""
-    if change.kind == "utm_tracking":
-        return fingerprint_value(final.get(("utm_tracking", None)))
+    if change.kind in VALUE_KINDS:
+        return item_fingerprint(change.kind, final.get((change.kind, None)))
     item = final.get((change.kind, key))
     return fingerprint(item) if item is not None and not isinstance(item, (bool, dict)) else None
 
@@ -134,7 +134,4 @@ def final_state(tenant) -> dict:
     """(kind, key) -> item of a tenant read now, in the form `inverse_plan` takes."""
     from leadconf.apply.state import TenantState
 
-    state = TenantState(tenant)
-    final: dict = {(kind, key): item for kind, items in state.items.items() for key, item in items.items()}
-    final[("utm_tracking", None)] = state.utm_tracking
-    return final
+    return TenantState(tenant).final()

@@ -16,7 +16,7 @@ from typing import Any
 
 from leadconf.plan.change import ACTIONS
 from leadconf.plan.plan import PLAN_FILE_FORMAT
-from leadconf.vocabulary import FIELD, KINDS, LIST_KINDS, SETTING_KINDS, TRIGGER_TO_API, name_key
+from leadconf.vocabulary import FIELD, KINDS, LIST_KINDS, SETTING_KINDS, TRIGGER_TO_API, VALUE_KINDS, name_key
 
 _TOP = {"format", "format_version", "target", "summary", "changes", "warnings", "config", "policy", "list_sizes",
         "locator", "list_fingerprints", "checksum", "signature"}
@@ -196,7 +196,7 @@ def _check_key(change: dict, path: str, problems: Problems) -> None:
     elif kind == "category_automation":
         if name not in TRIGGER_TO_API or key != TRIGGER_TO_API[name]:
             problems.append(f"{path}: a category automation trigger and its key must match ({name!r}, {key!r})")
-    elif kind == "utm_tracking":
+    elif kind in VALUE_KINDS:
         _expect(key, (None,), f"{path}.key", problems)
     else:
         _expect(key, (int,), f"{path}.key", problems)
@@ -240,8 +240,8 @@ def _check_reorder(change: dict, path: str, problems: Problems) -> None:
 
 def _field_kinds(kind: str, field: str) -> tuple | None:
     """The JSON types a field of `kind` may hold in a plan (None: not a field of that kind)."""
-    if kind == "utm_tracking":
-        return (bool,) if field == "utm_tracking" else None
+    if kind in VALUE_KINDS:
+        return (bool,) if field == kind else None
     spec = FIELD.get(kind, {}).get(field)
     if spec is None:
         return (int,) if field == "rank" and kind in LIST_KINDS else None
