@@ -33,8 +33,13 @@ GROUPS = {
         ["leadconf/diff.py", "leadconf/vocabulary.py", "leadconf/plan/plan.py", "leadconf/plan/safety.py",
          "leadconf/plan/change.py", "leadconf/apply/runner.py", "leadconf/apply/state.py",
          "leadconf/apply/session.py", "leadconf/apply/undo.py", "leadconf/apply/journal.py",
-         "leadconf/backends/snapshot.py"],
-        f"{PYTEST} tests/core tests/test_scenarios.py tests/test_cli.py",
+         "leadconf/backends/snapshot.py", "leadconf/backends/snapshot_log.py"],
+        f"{PYTEST} tests/core tests/test_scenarios.py tests/test_cli.py tests/test_snapshot_log.py",
+    ),
+    # saved plans: the file form, its schema and seal, and what an unsealed plan may do
+    "planfile": (
+        ["leadconf/plan/planfile.py", "leadconf/plan/planschema.py", "leadconf/plan/confirm.py"],
+        f"{PYTEST} tests/core tests/reliability/test_issue12_plans.py tests/test_cli.py",
     ),
     # the SuperOffice backend: its tests against the emulator, and the scenarios (which run on it too)
     "superoffice": (
