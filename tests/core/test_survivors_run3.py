@@ -190,3 +190,20 @@ def test_a_snapshot_with_many_problems_counts_the_ones_not_shown(tmp_path):
     with pytest.raises(TargetError) as caught:
         SnapshotBackend(path).read()
     assert str(caught.value).endswith("(and 2 more)")
+
+
+# -- the did-you-mean of a delete and a create (LC301) ------------------------------------------------
+
+
+@pytest.mark.parametrize("creates, deletes, suggested", [(100, 100, True), (73, 137, False)])
+def test_near_miss_renames_are_suggested_up_to_ten_thousand_pairs(config, creates, deletes, suggested):
+    """The close-match search compares every create with every delete: it stops at 10,000 pairs so
+    that a large plan stays linear (an exact loose match is still suggested beyond that)."""
+    backend = MemoryBackend(tenant(["Partner"] + [f"Old {n}" for n in range(deletes - 1)]))
+    items = "".join(f"    - {{name: New {n}}}\n" for n in range(creates - 1))
+    plan = _plan(config(f"version: 1\ncompany_categories:\n  prune: true\n  items:\n    - {{name: Partnr}}\n{items}"),
+                 backend)
+    assert sum(c.action == "create" for c in plan.changes) == creates
+    assert sum(c.action == "delete" for c in plan.changes) == deletes
+    hinted = [w.message for w in plan.warnings if w.rule == "LC301" and "'Partnr'" in w.message]
+    assert bool(hinted) is suggested, hinted

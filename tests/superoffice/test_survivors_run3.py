@@ -104,3 +104,13 @@ def test_a_recorded_grouping_setting_wins_over_the_links(tmp_path, tenant_doc):
     assert tenant_doc["category_user_groups"], "the tenant's categories have links"
     tenant_doc["category_list"] = {"UseGroupsAndHeadings": False}
     assert _snapshot(tmp_path, tenant_doc).read().category_grouping is False
+
+
+def test_the_tenant_is_named_as_the_server_names_it(so, open_backend):
+    """The signed-in user's DatabaseContextIdentifier is the tenant's canonical name; the one in the
+    URL is only the fallback when the server does not say."""
+    principal = {**so.state.principal(), "DatabaseContextIdentifier": "Cust99999"}
+    so.inject("shape", body=principal, match=r"GET .*/User/currentPrincipal$")
+    assert open_backend(so).read().context == "Cust99999"
+    so.inject("shape", body={**principal, "DatabaseContextIdentifier": ""}, match=r"GET .*/User/currentPrincipal$")
+    assert open_backend(so).read().context == so.tenant
