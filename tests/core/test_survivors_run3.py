@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from leadconf.apply import ApplySession
-from leadconf.apply.journal import Journal, latest_journal, made_changes, read_journal
+from leadconf.apply.journal import Journal, interrupted_changes, latest_journal, made_changes, read_journal
 from leadconf.apply.runner import ALREADY, DONE, apply_plan, raise_if_failed
 from leadconf.backends.snapshot import SnapshotBackend
 from leadconf.backends.superoffice import codec
@@ -107,6 +107,16 @@ def test_a_change_cut_off_after_its_write_and_found_made_on_resume_is_undone(tmp
     _, events = read_journal(path)
     made = made_changes(events)
     assert [(m.index, m.key) for m in made] == [(0, 5), (1, 6)]
+
+
+def test_only_start_events_count_as_started_changes(tmp_path):
+    """A line of a kind this version does not write (a newer leadconf's, or one without a type) is
+    no started change: resuming must not treat its item as possibly half-written."""
+    path = _journal(tmp_path, [("start", 0, {"name": "Old"})])
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"type": "warning", "index": 1, "before": {"name": "X"}}\n{"index": 2, "before": {"name": "Y"}}\n')
+    _, events = read_journal(path)
+    assert interrupted_changes(events) == {0: {"name": "Old"}}
 
 
 def test_latest_journal_is_the_one_written_last(tmp_path):
