@@ -114,3 +114,17 @@ def test_the_tenant_is_named_as_the_server_names_it(so, open_backend):
     assert open_backend(so).read().context == "Cust99999"
     so.inject("shape", body={**principal, "DatabaseContextIdentifier": ""}, match=r"GET .*/User/currentPrincipal$")
     assert open_backend(so).read().context == so.tenant
+
+
+def test_a_step_that_leaves_its_flow_id_out_keeps_its_flow(emulator_factory, open_backend, tenant_doc):
+    """Before: read as flow 0, and written back with WorkflowId 0 though it sits in flow 7."""
+    from leadconf.backends.superoffice import codec
+
+    step = next(s for s in tenant_doc["flows"][0]["Steps"] if s["WorkflowStepId"] == 70)
+    del step["WorkflowId"]
+    backend = open_backend(emulator_factory(tenant_doc))
+    (flow,) = [f for f in backend.read().flows if f.distribute_steps]
+    assert [s.flow_id for s in flow.distribute_steps] == [flow.id] != [0]
+    alone = codec.distribute_step_from_api(step, "step 70")  # read on its own: the flow is not known
+    assert alone.flow_id == 0
+    assert "WorkflowId" not in codec.distribute_step_to_api(replace(alone, associates=(2,)), step)

@@ -165,10 +165,11 @@ def upsert_automation(settings: list, rule: AutomationRule) -> None:
 
 # -- flows ----------------------------------------------------------------------------------------
 
-def distribute_step_from_api(step: dict, where: str) -> DistributeStep:
+def distribute_step_from_api(step: dict, where: str, flow_id: int = 0) -> DistributeStep:
+    """`flow_id`: the flow the step was read in, for a step that leaves its WorkflowId out."""
     return DistributeStep(
         step_id=_get(step, "WorkflowStepId", int, where, 0),
-        flow_id=_get(step, "WorkflowId", int, where, 0),
+        flow_id=_get(step, "WorkflowId", int, where, flow_id),
         associates=_ids(step.get("Associates"), f"{where}.Associates"),
         user_groups=_ids(step.get("UserGroups"), f"{where}.UserGroups"),
         only_unassigned=_get(step, "OnlyToUnassigned", bool, where, True),
@@ -179,9 +180,10 @@ def distribute_step_from_api(step: dict, where: str) -> DistributeStep:
 
 def distribute_step_to_api(step: DistributeStep, base: dict | None = None) -> dict:
     entity = dict(base or {})
+    if step.flow_id:  # 0 = not known: never move the step to a flow 0 the server did not name
+        entity["WorkflowId"] = step.flow_id
     entity.update(
         WorkflowStepId=step.step_id,
-        WorkflowId=step.flow_id,
         StepType="DistributeToOwner",
         Rank=step.rank,
         Associates=list(step.associates),
@@ -195,12 +197,13 @@ def distribute_step_to_api(step: DistributeStep, base: dict | None = None) -> di
 
 def flow_from_api(flow: dict, where: str) -> Flow:
     steps = _get(flow, "Steps", list, where, [])
+    flow_id = _get(flow, "WorkflowId", int, where)
     distribute = tuple(
-        distribute_step_from_api(s, f"{where}.Steps[{i}]")
+        distribute_step_from_api(s, f"{where}.Steps[{i}]", flow_id)
         for i, s in enumerate(steps)
         if isinstance(s, dict) and s.get("StepType") == "DistributeToOwner"
     )
-    return Flow(id=_get(flow, "WorkflowId", int, where), name=_get(flow, "Name", str, where, ""), distribute_steps=distribute)
+    return Flow(id=flow_id, name=_get(flow, "Name", str, where, ""), distribute_steps=distribute)
 
 
 # -- preferences ----------------------------------------------------------------------------------
