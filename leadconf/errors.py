@@ -77,9 +77,16 @@ def diagnostic_order(files: list[str]):
 
 
 class LeadconfError(Exception):
-    """Base of every error leadconf raises on purpose."""
+    """Base of every error leadconf raises on purpose. The message is one line (it may quote
+    untrusted text, whose line breaks are shown escaped); `hints` are further lines of ours."""
 
     exit_code = EXIT_ERROR
+    hints: tuple[str, ...] = ()
+
+    def with_hints(self, *lines: str):
+        """This error, with lines of ours to show after its message (what to do next)."""
+        self.hints = self.hints + lines
+        return self
 
 
 class ConfigError(LeadconfError):

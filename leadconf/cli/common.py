@@ -69,15 +69,19 @@ def _wants_json(argv) -> bool:
 
 
 def _echo_json_error(exc: Exception, code: int) -> None:
-    import json
 
     error: dict = {"type": exc.__class__.__name__, "message": _message(exc)}
     if isinstance(exc, ConfigError):
         error["diagnostics"] = [d.to_dict() for d in exc.diagnostics]
     if isinstance(exc, StalePlan) and exc.items:
         error["items"] = list(exc.items)
+    if isinstance(exc, LeadconfError) and exc.hints:
+        error["hints"] = list(exc.hints)
     doc = {"ok": False, "exit_code": code, "error": error}
-    click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    from leadconf.backends.superoffice.redact import redact
+    from leadconf.plan.escape import json_text
+
+    click.echo(redact(json_text(doc), queries=False), nl=False)
 
 
 def _message(exc: Exception) -> str:
@@ -110,21 +114,25 @@ def enable_debug_log():
 
 
 def clean(message: object) -> str:
-    """A message of ours, which may quote a server, a tenant or a file name: secrets masked (before
-    anything else touches the text), then every line made safe for a terminal or a CI log."""
+    """One line of ours, which may quote a server, a tenant or a file name: secrets masked (before
+    anything else touches the text), then made safe as a whole. A line break in it is shown as an
+    escape (`\\x0a`): only the caller knows which breaks are its own, so it passes each line apart."""
     from leadconf.backends.superoffice.redact import redact
-    from leadconf.plan.escape import safe_lines
+    from leadconf.plan.escape import safe
 
-    return safe_lines(redact(message, queries=False))  # server text was masked, queries too, when read
-
-
-def echo_err(message: str):
-    click.echo(clean(message), err=True)
+    return safe(redact(message, queries=False))  # server text was masked, queries too, when read
 
 
-def echo_out(message: str):
-    """A message on stdout; renderings (which escape their own values) go through echo_rendered."""
-    click.echo(clean(message))
+def echo_err(*lines: object):
+    """Lines of ours on stderr, one argument each: nothing inside one can start another."""
+    for line in lines:
+        click.echo(clean(line), err=True)
+
+
+def echo_out(*lines: object):
+    """Lines of ours on stdout; renderings (which escape their own values) go through echo_rendered."""
+    for line in lines:
+        click.echo(clean(line))
 
 
 def echo_rendered(text: str, color: bool | None = None):
@@ -145,7 +153,7 @@ def report_error(exc: LeadconfError):
         for item in exc.items:
             echo_err(f"  - {item}")
         return
-    echo_err(f"error: {exc}")
+    echo_err(f"error: {exc}", *exc.hints)
     if isinstance(exc, ApplyError) and exc.report is not None:
         hint = getattr(exc.report, "hint", None)
         if hint:
@@ -180,8 +188,8 @@ def run(group: click.Group, argv=None):
         if logging.getLogger("leadconf").isEnabledFor(logging.DEBUG):
             raise
         echo_err(
-            f"internal error: {exc.__class__.__name__}: {exc}\n"
-            "This is a bug in leadconf; run again with LEADCONF_LOG=debug for the details, and report it."
+            f"internal error: {exc.__class__.__name__}: {exc}",
+            "This is a bug in leadconf; run again with LEADCONF_LOG=debug for the details, and report it.",
         )
         sys.exit(EXIT_ERROR)
     sys.exit(rv if isinstance(rv, int) else 0)

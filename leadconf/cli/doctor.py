@@ -10,6 +10,7 @@ import os
 
 import click
 
+from leadconf.cli.common import echo_out
 from leadconf.errors import EXIT_ERROR, TargetError
 
 
@@ -37,17 +38,17 @@ def doctor(target, write_test):
         findings = run_checks(backend.client, write_test=write_test)
     finally:
         backend.close()
-    click.echo(f"Target: {backend.description}\n")
-    click.echo(_table(findings))
+    echo_out(f"Target: {backend.description}", "", *_table(findings), "")
     differs = sum(1 for f in findings if f.verdict == DIFFERS)
-    click.echo(f"\n{len(findings)} checked: {differs} differ." if differs else f"\n{len(findings)} checked: none differs.")
+    echo_out(f"{len(findings)} checked: {differs} differ." if differs else f"{len(findings)} checked: none differs.")
     return EXIT_ERROR if differs else 0
 
 
-def _table(findings) -> str:
+def _table(findings) -> list[str]:
+    """One line per finding: what the tenant answered is escaped with the line (echo_out)."""
     rows = [("assumption", "verdict", "seen")] + [(f.assumption, f.verdict, _printable(f.seen)) for f in findings]
     width = max(len(r[0]) for r in rows)
-    return "\n".join(f"{a:<{width}}  {v:<8} {s}" for a, v, s in rows)
+    return [f"{a:<{width}}  {v:<8} {s}" for a, v, s in rows]
 
 
 def _printable(text: str) -> str:

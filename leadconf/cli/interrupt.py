@@ -14,6 +14,8 @@ import threading
 
 import click
 
+from leadconf.cli.common import echo_err
+
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -30,7 +32,8 @@ class StopRequest:
             raise KeyboardInterrupt
         self.event.set()
         name = signal.Signals(signum).name
-        click.echo(f"\n{name}: stopping after the change in flight (again to abandon it) ...", err=True)
+        click.echo("", err=True)
+        echo_err(f"{name}: stopping after the change in flight (again to abandon it) ...")
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from leadconf.cli.common import config_option, default_configs, echo_err
+from leadconf.cli.common import config_option, default_configs, echo_err, echo_out
 
 if TYPE_CHECKING:
     from leadconf.backends.superoffice.target import Target
@@ -75,9 +75,9 @@ def _announcer(name: str, timeout: float):
     def on_url(url: str, opened: bool) -> None:
         if opened:
             echo_err(f"Opening the browser to sign in to {name}.")
-            echo_err(f"If it does not open, visit this URL:\n\n  {url}\n")
+            echo_err("If it does not open, visit this URL:", "", f"  {url}", "")
         else:
-            echo_err(f"To sign in to {name}, open this URL in a browser:\n\n  {url}\n")
+            echo_err(f"To sign in to {name}, open this URL in a browser:", "", f"  {url}", "")
         echo_err(f"Waiting for the sign-in (up to {minutes})...")
 
     return on_url
@@ -134,7 +134,7 @@ def login(target, configs, client_id, no_browser, port, response_mode, timeout):
         on_url=_announcer(name, timeout),
     )
     tenant = f" (tenant {result.context})" if result.context and result.context not in name else ""
-    click.echo(f"Logged in to {name}{tenant}. The refresh token is saved in {_where(result.where)}.")
+    echo_out(f"Logged in to {name}{tenant}. The refresh token is saved in {_where(result.where)}.")
     shadowing = [n for n in _ENV_CREDENTIALS if os.environ.get(n)]
     if shadowing:
         echo_err(f"note: {' and '.join(shadowing)} {'is' if len(shadowing) == 1 else 'are'} set: environment "
@@ -161,11 +161,11 @@ def logout(target, configs):
     result = oauth.logout(parsed)
     places = " and ".join(result.removed)
     if not result.removed:
-        click.echo(f"No saved login for {result.key}: nothing to do.")
+        echo_out(f"No saved login for {result.key}: nothing to do.")
     elif result.revoked:
-        click.echo(f"Logged out of {result.key}: the refresh token was revoked and removed from {places}.")
+        echo_out(f"Logged out of {result.key}: the refresh token was revoked and removed from {places}.")
     else:
-        click.echo(f"Logged out of {result.key}: the saved login was removed from {places}.")
+        echo_out(f"Logged out of {result.key}: the saved login was removed from {places}.")
         raise AuthError(f"the refresh token could not be revoked at SuperOffice ({result.problem}); it was "
                         f"forgotten here, but may stay valid until the app's consent is withdrawn")
 

@@ -227,19 +227,22 @@ def _with_session(target, rate_limit, rails, run, **hooks):
         return run(session)
     except KeyboardInterrupt:
         journal = session.journal_path if session.journal_path and os.path.exists(session.journal_path) else None
-        raise ApplyInterrupted(_abandoned(target, journal, rails), journal) from None
+        raise ApplyInterrupted(*_abandoned(target, journal, rails)).with_hints(*_abandoned_hints(journal, rails)) from None
     finally:
         backend.close()
 
 
-def _abandoned(target, journal, rails) -> str:
+def _abandoned(target, journal, rails) -> tuple[str, str | None]:
     if journal is None:
-        return f"apply to {target} interrupted before its first change; nothing was changed"
-    return (f"apply to {target} interrupted in the middle of a change (the write in flight was abandoned).\n"
-            f"{_journal_counts(journal)}\n"
-            f"Journal: {journal}\n"
-            f"To finish it: {_resume_command(journal, rails)}\n"
-            f"To go back instead: leadconf undo {journal}, then apply the undo plan it writes")
+        return f"apply to {target} interrupted before its first change; nothing was changed", None
+    return f"apply to {target} interrupted in the middle of a change (the write in flight was abandoned).", journal
+
+
+def _abandoned_hints(journal, rails) -> tuple[str, ...]:
+    if journal is None:
+        return ()
+    return (_journal_counts(journal), f"Journal: {journal}", f"To finish it: {_resume_command(journal, rails)}",
+            f"To go back instead: leadconf undo {_quote(journal)}, then apply the undo plan it writes")
 
 
 def _journal_counts(journal) -> str:

@@ -87,8 +87,8 @@ def _load_plan_file(planfile: str):
     except PlanFileError as exc:
         if not str(planfile).lower().endswith((".yaml", ".yml")):
             raise
-        raise PlanFileError(f"{exc}\nA config goes after -c: leadconf apply -c {planfile}  "
-                            "(PLANFILE is a plan saved by `leadconf plan --out`)") from None
+        raise PlanFileError(str(exc)).with_hints(f"A config goes after -c: leadconf apply -c {planfile}  "
+                                                 "(PLANFILE is a plan saved by `leadconf plan --out`)") from None
 
 
 def _load(configs: Sequence[str]):

@@ -12,7 +12,7 @@ import os
 
 import click
 
-from leadconf.cli.common import echo_err
+from leadconf.cli.common import echo_err, echo_out
 
 
 @click.command()
@@ -43,7 +43,7 @@ def undo(journal, out_file, journal_dir, rate_limit):
     plan = Plan.from_file_dict(check_data(header.get("plan"), f"the journal {journal}"))
     made = made_changes(events)
     if not made:
-        click.echo(f"Nothing to undo: the apply recorded in {journal} changed nothing.")
+        echo_out(f"Nothing to undo: the apply recorded in {journal} changed nothing.")
         return 0
     undo_plan = inverse_plan(plan, made, _tenant_now(plan, rate_limit), journal)
     path = out_file or undo_path(journal)
@@ -71,8 +71,8 @@ def _say(journal, events, undo_plan, path):
     from leadconf.plan.render import summary_line
 
     flags = "".join(f" {flag}" for flag in undo_plan.allow_flags())
-    click.echo(f"Undo plan: {path}: {summary_line(undo_plan).removeprefix('Plan: ')}")
-    click.echo(f"To go back: leadconf apply {shlex.quote(path)}{flags}")
+    echo_out(f"Undo plan: {path}: {summary_line(undo_plan).removeprefix('Plan: ')}",
+             f"To go back: leadconf apply {shlex.quote(path)}{flags}")
     finished = events and events[-1].get("type") == "end" and events[-1].get("status") == "complete"
     if not finished:
         echo_err(f"note: the apply recorded in {journal} did not finish; the undo plan covers the changes it made. "

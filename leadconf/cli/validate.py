@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from leadconf.cli.common import config_option, default_configs, echo_err, target_option
+from leadconf.cli.common import config_option, default_configs, echo_err, echo_out, target_option
 
 
 def _count(n: int, word: str) -> str:
@@ -46,11 +46,11 @@ def validate(files, configs, targets, output):
     invalid = any(d.severity == "error" for d in findings)
 
     if output == "json":
-        import json
+        from leadconf.plan import escape
 
         # one object, as every --output json error is ({"ok", "exit_code", "error"}): README, rules.md
         doc = {"ok": not invalid, "exit_code": 1 if invalid else 0, "findings": [d.to_dict() for d in findings]}
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        click.echo(escape.json_text(doc), nl=False)
     elif output == "github":
         for diag in findings:
             click.echo(_annotation(diag))
@@ -65,7 +65,7 @@ def validate(files, configs, targets, output):
             if errors:
                 echo_err(f"{label}: invalid ({counts})")
             else:
-                click.echo(f"{label}: valid" + (f" ({counts})" if counts else ""))
+                echo_out(f"{label}: valid" + (f" ({counts})" if counts else ""))
     if invalid:
         click.get_current_context().exit(1)
 

@@ -18,6 +18,9 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u
 _AZURE_COMMAND = re.compile(r"#(?=#(?:vso)?\[)", re.IGNORECASE)
 # GitHub acts on a line whose text starts with `::`; a value that starts so gets its first `:` escaped.
 _LINE_COMMAND = re.compile(r"^(\s*):(?=:)")
+# A run of three backticks or tildes would close the code block a CI recipe posts our output in
+# (a PR comment): every such character after the second of a run is escaped (``\x60).
+_FENCE = re.compile(r"(?<=``)`|(?<=~~)~")
 
 
 def _code(match: re.Match) -> str:
@@ -29,12 +32,8 @@ def safe(value: object) -> str:
     """One untrusted value, for a line of text output: no control characters, no CI command."""
     text = _UNSAFE.sub(_code, str(value))
     text = _AZURE_COMMAND.sub(r"\\x23", text)
+    text = _FENCE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return _LINE_COMMAND.sub(r"\1\\x3a", text)
-
-
-def safe_lines(text: str) -> str:
-    """A message of ours that may embed untrusted values: each of its own lines made safe."""
-    return "\n".join(safe(line) for line in str(text).split("\n"))
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")

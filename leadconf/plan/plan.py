@@ -50,7 +50,7 @@ class Plan:
         list than the plan's policy allows (plan/safety.py has the rules)."""
         problems = unsafe_reasons(self, allow_delete=allow_delete, allow_large_change=allow_large_change)
         if problems:
-            raise UnsafePlan("apply refused:\n  - " + "\n  - ".join(problems))
+            raise UnsafePlan("apply refused:").with_hints(*(f"  - {p}" for p in problems))
 
     def allow_flags(self) -> list[str]:
         """The apply flags this plan needs, each tried alone through raise_if_unsafe: what a

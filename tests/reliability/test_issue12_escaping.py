@@ -103,3 +103,81 @@ def test_a_relative_file_name_cannot_start_a_line(tmp_path):
         code, out, err = run_cli("validate", "::error::x.yaml")
     assert code == 1
     assert not any(line.startswith("::") for line in (out + err).splitlines()), out + err
+
+
+# A name that forges a line of ours (the apply report's last line) after a line break.
+FORGED = "Old\nApplied: 0 done, 0 already done, 0 failed, 0 skipped, 0 not started.\r\n::error::pwned"
+
+
+def _own_lines_only(text: str):
+    """No line of the output starts with the attacker's text (escaped or not)."""
+    _check_lines(text)
+    for line in text.splitlines():
+        assert not re.match(r"\s*(Applied: 0 done|::error::pwned|\\x3a:error::pwned)", line), text
+
+
+def _forged_tenant(tmp_path):
+    doc = {"format": "leadconf-snapshot/1", "categories": [], "lead_statuses": [
+        {"Id": 1, "Name": "Open", "Tooltip": "", "Rank": 1, "Deleted": False},
+        {"Id": 2, "Name": FORGED, "Tooltip": "", "Rank": 2, "Deleted": False}]}
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return f"snapshot:{path}"
+
+
+def _prune_config(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("version: 1\nlead_statuses:\n  prune: true\n  items:\n    - name: Open\n", encoding="utf-8")
+    return str(path)
+
+
+def test_the_apply_report_escapes_a_tenant_name(tmp_path):
+    """Before: the report printed `delete lead status Old` and then the attacker's own `Applied:` line."""
+    code, out, err = run_cli("apply", "-c", _prune_config(tmp_path), "--target", _forged_tenant(tmp_path),
+                             "--allow-delete", "--auto-approve", "--journal-dir", str(tmp_path / "j"))
+    assert code == 0, err
+    assert "Old\\x0aApplied" in out
+    _own_lines_only(out + err)
+
+
+def test_the_report_of_a_saved_plan_and_the_undo_messages_escape_a_tenant_name(tmp_path):
+    target, plan = _forged_tenant(tmp_path), str(tmp_path / "p.json")
+    journals = str(tmp_path / "j")
+    code, out, err = run_cli("plan", "-c", _prune_config(tmp_path), "--target", target, "--out", plan)
+    assert code == 0, err
+    code, out, err = run_cli("apply", plan, "--allow-delete", "--auto-approve", "--journal-dir", journals)
+    assert code == 0, err
+    _own_lines_only(out + err)
+    code, out2, err2 = run_cli("undo", "--journal-dir", journals, "--out", str(tmp_path / "u.json"))
+    assert code == 0, err2
+    _own_lines_only(out2 + err2)
+
+
+def test_export_and_validate_messages_escape_a_file_name(tmp_path):
+    bad = tmp_path / "b\nFAKE LINE ::error::x"
+    bad.mkdir()
+    code, out, err = run_cli("export", "--target", _forged_tenant(tmp_path), "-o", str(bad / "e.yaml"))
+    assert code == 0, err
+    assert not any(line.startswith("FAKE LINE") for line in (out + err).splitlines()), err
+
+
+def test_a_config_file_name_cannot_start_a_line_or_close_a_code_fence(tmp_path):
+    """Before: a file named `b\\n```\\nFAKE LINE ::error::x.yaml` in a -c directory started lines of its
+    own in validate and plan errors, and its ``` closed the block the CI recipes post plan.err in."""
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "b\n```\nFAKE LINE ::error::x.yaml").write_text(
+        "version: 1\nlead_statuses:\n  items:\n    - name: Open\n      bogus: 1\n", encoding="utf-8")
+    for args in (("validate", "-c", str(folder)), ("plan", "-c", str(folder), "--target", _forged_tenant(tmp_path))):
+        code, out, err = run_cli(*args)
+        assert code == 1, err
+        assert "```" not in out + err, err
+        assert not any(re.match(r"\s*(```|FAKE LINE|::)", line) for line in (out + err).splitlines()), err
+
+
+def test_markdown_output_keeps_a_name_with_backticks_inside_its_code_span(tmp_path):
+    from leadconf.plan.escape import markdown_code, safe
+
+    assert "```" not in safe("a```b") and "~~~" not in safe("a~~~b")
+    span = markdown_code("x```y")
+    assert span.startswith("`") and "```" not in span.strip("`")

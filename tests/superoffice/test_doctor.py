@@ -105,3 +105,10 @@ def test_answers_cannot_inject_lines_into_the_terminal(emulator_factory, tenant_
     code, out, _ = run_cli("doctor", "--target", emulator_factory(tenant_doc).target)
     assert "\x1b" not in out and "\nu9 forged" not in out
     assert "eve\\nu9 forged line" in out
+
+
+def test_answers_cannot_carry_a_ci_command(emulator_factory, tenant_doc):
+    """Before: control characters were escaped but `##vso[` and a line starting `::` went out whole."""
+    tenant_doc["licenses"] = ["x\r\n##vso[task.setvariable variable=X]yes ``` ~~~"]
+    code, out, _ = run_cli("doctor", "--target", emulator_factory(tenant_doc).target)
+    assert "##vso[" not in out and "```" not in out

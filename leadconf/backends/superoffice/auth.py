@@ -248,4 +248,4 @@ def credentials_from_env(environ, target: Target, token_provider=None) -> Creden
     saved = saved_login_credentials(environ, target, app_token)
     if saved is not None:
         return saved
-    raise TargetError(MISSING + ".\n" + LOGIN_HINT.format(target=target.description))
+    raise TargetError(MISSING + ".").with_hints(LOGIN_HINT.format(target=target.description))
