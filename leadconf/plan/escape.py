@@ -63,11 +63,15 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066
 
 def json_text(document: object) -> str:
     """A JSON document for a terminal or a CI log: JSON escapes C0 controls itself; C1 controls,
-    the line separators and the bidirectional controls are escaped too (`\\u0085`), still valid JSON."""
+    the line separators and the bidirectional controls are escaped too (`\\u0085`), and so is the `#`
+    that starts an Azure command (`\\u0023#vso[`): still valid JSON, read back unchanged."""
     import json
 
     text = json.dumps(document, indent=2, ensure_ascii=False)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
+    text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    # `#` occurs only inside strings in JSON, where `\u0023` is the same character: Azure's `##vso[`
+    # and `##[` are broken on the line while the document reads back the same.
+    return _AZURE_COMMAND.sub(r"\\u0023", text) + "\n"
 
 
 def github_message(value: object) -> str:

@@ -49,12 +49,23 @@ def _check_lines(text: str):
         assert not line.lstrip().startswith("~ update"), line
 
 
-@pytest.mark.parametrize("output", ["text", "markdown", "github"])
+@pytest.mark.parametrize("output", ["text", "markdown", "github", "json"])
 def test_a_tenant_name_cannot_inject_lines_in_any_plan_output(tmp_path, output):
+    """json, before: `\\r\\n##vso[task.setvariable …]` stayed whole on its line, which Azure acts on."""
     code, out, err = run_cli("plan", "-c", _config(tmp_path), "--target", _tenant(tmp_path), "--output", output)
     assert code == 0, err
     _check_lines(out + err)
     assert "Evil" in out  # shown, escaped: not dropped
+    if output == "json":
+        assert json.dumps(EVIL)[1:-1] in json.dumps(json.loads(out))  # still valid JSON, the name intact
+
+
+def test_the_json_apply_report_breaks_azure_commands(tmp_path):
+    code, out, err = run_cli("apply", "-c", _config(tmp_path), "--target", _tenant(tmp_path), "--allow-delete",
+                             "--auto-approve", "--output", "json", "--journal-dir", str(tmp_path / "j"))
+    assert code == 0, err
+    _check_lines(out + err)
+    assert json.dumps(EVIL)[1:-1] in json.dumps(json.loads(out))
 
 
 def test_colour_does_not_let_a_name_redraw_the_terminal(tmp_path):
