@@ -21,6 +21,8 @@ import time
 
 from leadconf.errors import FileError, PlanFileError
 from leadconf.fileio import AppendLog, make_dirs, reason
+from leadconf.plan.plan import Plan
+from leadconf.plan.planfile import check_data, journal_seal, journal_sealed, plan_keys
 
 
 def _image(item):
@@ -48,6 +50,9 @@ class Journal:
         journal = cls(path)
         # Written with the first event: an apply refused before its first change leaves no journal.
         journal._header = {"type": "plan", "target": target, "started": stamp, "plan": plan_dict}
+        seal = journal_seal(plan_dict, target, plan_keys(create=True))
+        if seal is not None:
+            journal._header["seal"] = seal
         return journal
 
     def _append(self, record: dict):
@@ -102,6 +107,19 @@ def read_journal(path: str) -> tuple[dict, list[dict]]:
     if not events or not isinstance(events[0], dict) or events[0].get("type") != "plan":
         raise PlanFileError(f"{path}: not a leadconf journal (no plan header)")
     return events[0], events[1:]
+
+
+def journal_plan(header: dict, path: str) -> Plan:
+    """The plan (and target) a journal was started with, once its seal checks: a journal is a file
+    anyone with the folder can edit, and undo and resume act on what it says with the
+    environment's credentials. Refused when no key at hand sealed it."""
+    data = check_data(header.get("plan"), f"the journal {path}")
+    if not journal_sealed(header, plan_keys()):
+        raise PlanFileError(
+            f"the journal {path} does not carry a valid seal: it was changed after the apply wrote it, or it "
+            "was sealed with another plan key (run with the LEADCONF_PLAN_KEY or the user the apply ran with); "
+            "nothing was done")
+    return Plan.from_file_dict(data)
 
 
 def latest_unfinished(directory: str) -> str | None:

@@ -110,17 +110,16 @@ def _unsealed_target(given: str | None, loaded) -> str:
 def resume(journal_path: str | None, journal_dir: str, targets: Sequence[str], session: Opener, output: str):
     """(target, report) of an interrupted apply finished from its journal, on the journal's target."""
     from leadconf.apply import latest_unfinished, read_journal
-    from leadconf.apply.journal import interrupted_changes
+    from leadconf.apply.journal import interrupted_changes, journal_plan
     from leadconf.errors import PlanFileError
     from leadconf.plan.confirm import require_same_target
-    from leadconf.plan.planfile import check_data
 
     given = given_target(targets)
     journal_path = journal_path or latest_unfinished(journal_dir)
     if not journal_path:
         raise PlanFileError(f"nothing to resume: no unfinished journal in {journal_dir}")
     header, events = read_journal(journal_path)
-    plan_ = Plan.from_file_dict(check_data(header.get("plan"), f"the journal {journal_path}"))
+    plan_ = journal_plan(header, journal_path)
     where = plan_.locator or plan_.target
     if given:
         require_same_target(given, where, f"the journal {journal_path}")

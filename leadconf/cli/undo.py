@@ -29,18 +29,16 @@ def undo(journal, out_file, journal_dir, rate_limit):
     one and its resumes). It reads the tenant, changes nothing: apply the plan it writes with
     `leadconf apply UNDOFILE` (plus the allow flags it needs, as it says).
     """
-    from leadconf.apply.journal import latest_journal, made_changes, read_journal, undo_path
+    from leadconf.apply.journal import journal_plan, latest_journal, made_changes, read_journal, undo_path
     from leadconf.apply.undo import inverse_plan, undo_text
     from leadconf.errors import PlanFileError
     from leadconf.fileio import atomic_write
-    from leadconf.plan.plan import Plan
-    from leadconf.plan.planfile import check_data
 
     journal = journal or latest_journal(journal_dir)
     if not journal:
         raise PlanFileError(f"nothing to undo: no journal in {journal_dir}")
     header, events = read_journal(journal)
-    plan = Plan.from_file_dict(check_data(header.get("plan"), f"the journal {journal}"))
+    plan = journal_plan(header, journal)
     made = made_changes(events)
     if not made:
         echo_out(f"Nothing to undo: the apply recorded in {journal} changed nothing.")

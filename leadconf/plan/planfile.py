@@ -106,6 +106,27 @@ def dumps(plan: Plan, keys: Keys) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def journal_seal(plan_dict: dict, target: str, keys: Keys) -> str | None:
+    """The seal of a journal's header (its plan and target), with the key `plan --out` signs with:
+    `leadconf undo` and `apply --resume` take the plan and the target from a journal only when
+    its seal checks. None when no key is at hand (such a journal is never resumed nor undone)."""
+    key = keys.signing
+    return _signature(_journal_body(plan_dict, target), key) if key is not None else None
+
+
+def _journal_body(plan_dict: object, target: object) -> dict:
+    return {"journal": {"plan": plan_dict, "target": target}}
+
+
+def journal_sealed(header: Mapping, keys: Keys) -> bool:
+    """True when a key at hand (the shared or the local one) sealed this journal header."""
+    seal = header.get("seal")
+    if not isinstance(seal, str) or not seal:
+        return False
+    body = _journal_body(header.get("plan"), header.get("target"))
+    return any(hmac.compare_digest(seal, _signature(body, key)) for key in (keys.shared, keys.local) if key is not None)
+
+
 def check_data(data: object, where: str) -> dict:
     """`data` (a parsed plan file or a journal's plan) checked against the schema."""
     problems = check_plan_file(data)

@@ -286,3 +286,65 @@ def test_a_journal_whose_plan_was_edited_is_refused(tenant, tmp_path, monkeypatc
     journal.write_text("\n".join([json.dumps(header)] + lines[1:]) + "\n")
     code, _, err = run_cli("apply", "--resume", "--journal-dir", str(tmp_path / "j"))
     assert code == 1 and "fingerprint: missing" in err, err
+
+
+def _journal_with_changes(tenant, tmp_path):
+    """A finished apply of the example plan: its journal, with every change made."""
+    plan_file = _save(tmp_path, tenant)
+    code, out, err = _apply(plan_file, tmp_path, "--auto-approve")
+    assert code == 0, out + err
+    return next((tmp_path / "j").glob("apply-*.jsonl"))
+
+
+def _edit_journal_plan(journal, edit):
+    """Edit the journal's plan as an attacker would, with its checksum recomputed."""
+    lines = journal.read_text().splitlines()
+    header = json.loads(lines[0])
+    edit(header)
+    body = {k: v for k, v in header["plan"].items() if k not in ("checksum", "signature")}
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    header["plan"]["checksum"] = "sha256:" + hashlib.sha256(raw.encode()).hexdigest()
+    journal.write_text("\n".join([json.dumps(header)] + lines[1:]) + "\n")
+
+
+def _plant_text(header):
+    change = next(c for c in header["plan"]["changes"] if c["action"] == "update" and "description" in (c["before"] or {}))
+    change["before"]["description"] = "ATTACKER TEXT"
+
+
+def test_an_edited_journal_does_not_become_a_sealed_undo_plan(tenant, tmp_path):
+    """Before: `leadconf undo` signed an undo plan from the edited journal, and `apply UNDO
+    --auto-approve` wrote the attacker's text into the tenant."""
+    journal = _journal_with_changes(tenant, tmp_path)
+    _edit_journal_plan(journal, _plant_text)
+    undo = tmp_path / "undo.json"
+    code, out, err = run_cli("undo", str(journal), "--out", str(undo))
+    assert code == 1 and "journal" in err and "seal" in err, out + err
+    assert not undo.exists()
+    assert "ATTACKER TEXT" not in tenant.read_text()
+
+
+def test_an_edited_journal_target_is_not_opened_by_resume(tenant, tmp_path):
+    """Before: `apply --resume` opened the journal's own locator with the environment's credentials."""
+    journal = _journal_with_changes(tenant, tmp_path)
+    other = tmp_path / "elsewhere.json"
+    shutil.copy(TENANT, other)
+
+    def elsewhere(header):
+        header["plan"]["locator"] = header["plan"]["target"] = header["target"] = f"snapshot:{other}"
+
+    _edit_journal_plan(journal, elsewhere)
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join(lines[:-1]) + "\n")  # no end: an unfinished apply
+    code, out, err = run_cli("apply", "--resume", str(journal))
+    assert code == 1 and "seal" in err, out + err
+    assert other.read_bytes() == open(TENANT, "rb").read()
+
+
+def test_a_sealed_journal_still_undoes_and_resumes(tenant, tmp_path):
+    journal = _journal_with_changes(tenant, tmp_path)
+    undo = tmp_path / "undo.json"
+    code, out, err = run_cli("undo", str(journal), "--out", str(undo))
+    assert code == 0, out + err
+    code, out, err = run_cli("apply", str(undo), "--auto-approve", "--allow-delete", "--journal-dir", str(tmp_path / "j2"))
+    assert code == 0, out + err
