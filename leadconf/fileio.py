@@ -37,6 +37,7 @@ _REASONS = {
     errno.EIO: "an input/output error of the device",
 }
 _SUFFIX = ".leadconf-"
+_IN_FLIGHT: set[str] = set()  # temporary files this process is writing now (never left-overs)
 
 
 def reason(exc: OSError) -> str:
@@ -82,6 +83,7 @@ def _write(real: str, raw: bytes, mode: int | None) -> None:
     directory, name = os.path.split(real)
     remove_leftovers(real)
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}{_SUFFIX}", suffix=".tmp", dir=directory)
+    _IN_FLIGHT.add(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
@@ -98,24 +100,34 @@ def _write(real: str, raw: bytes, mode: int | None) -> None:
     except BaseException:
         _unlink(tmp)
         raise
+    finally:
+        _IN_FLIGHT.discard(tmp)
     _fsync_dir(directory)
 
 
-def remove_leftovers(path: str) -> list[str]:
-    """Remove the temporary files of `path` left by processes that no longer run. Returns them."""
+def remove_leftovers(path: str, locked: bool = False) -> list[str]:
+    """Remove the temporary files of `path` that no write in flight holds. Returns them.
+
+    `locked`: the caller holds the file's lock (the snapshot's apply lock), so no other process
+    writes it: every temporary file but this process's own in-flight ones is a left-over, whatever
+    its pid (a pid is reused: pid 1 in every container, or this very process's). Without the lock,
+    a file of another running process is left alone: it may be writing it now."""
     real = real_path(path)
     directory, name = os.path.split(real)
     removed = []
-    for tmp in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*{_SUFFIX}*.tmp")):
+    for found in glob.glob(os.path.join(glob.escape(directory), f".{glob.escape(name)}.*{_SUFFIX}*.tmp")):
+        tmp = os.path.join(directory, os.path.basename(found))  # as mkstemp named it
+        if tmp in _IN_FLIGHT:
+            continue
         pid = os.path.basename(tmp)[len(name) + 2:].split(".", 1)[0]
-        if pid.isdigit() and not _running(int(pid)) and _unlink(tmp):
+        if (locked or (pid.isdigit() and not _running(int(pid)))) and _unlink(tmp):
             removed.append(tmp)
     return removed
 
 
 def _running(pid: int) -> bool:
     if pid == os.getpid():
-        return True  # ours: a write in flight (a killed process cannot be this one)
+        return False  # this process: its writes in flight are in _IN_FLIGHT, so this is an earlier one's
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -198,7 +198,7 @@ class SnapshotBackend:
         check_writable(real, "snapshot")  # refused before the first change, not after it
         with apply_lock(real + ".lock", lock_timeout(), self.path):
             try:
-                remove_leftovers(real)  # copies of the tenant left by a killed apply
+                remove_leftovers(real, locked=True)  # copies of the tenant left by a killed apply, whatever their pid
                 yield self
             finally:
                 self._compact()

@@ -159,6 +159,28 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path):
     assert mine.exists()
 
 
+def test_under_the_apply_lock_every_leftover_of_the_snapshot_is_removed(tmp_path):
+    """Before: a leftover whose pid belonged to a running process (pid 1 in a container, our own
+    pid reused, any live process) was never removed, with a copy of the tenant in it."""
+    path = _copy(tmp_path)
+    names = [f".tenant.json.{pid}.leadconf-abc.tmp" for pid in (1, os.getpid(), os.getppid())]
+    for name in names:
+        (tmp_path / name).write_text("{\"copy\": \"of the tenant\"}")
+    code, out, err = run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{path}", "--auto-approve",
+                             "--journal-dir", str(tmp_path / "journal"))
+    assert code == 0, out + err
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_leftover_with_our_own_pid_is_removed_without_the_lock(tmp_path):
+    path = _copy(tmp_path)
+    ours = tmp_path / f".tenant.json.{os.getpid()}.leadconf-abc.tmp"  # run_cli runs in this process
+    ours.write_text("{}")
+    code, _, err = run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{path}")
+    assert code == 0, err
+    assert not ours.exists()
+
+
 # -- file-system faults and bad settings --------------------------------------------------------------
 
 def _failing_writes(monkeypatch, suffix, code):
