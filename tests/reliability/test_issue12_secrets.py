@@ -90,3 +90,15 @@ def test_an_auth_error_names_the_header_not_the_value():
     err = _error_of(backend)
     assert isinstance(err, AuthError)
     assert "X-Injected" not in str(err) and "ok-ticket" not in str(err)
+
+
+def test_a_ca_bundle_that_is_not_certificates_is_a_clear_error(emulator, tmp_path, monkeypatch):
+    """Before: SUPEROFFICE_CA_BUNDLE=/etc/passwd gave "internal error: SSLError ... This is a bug"."""
+    bundle = tmp_path / "passwd"
+    bundle.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    monkeypatch.setenv("SUPEROFFICE_CA_BUNDLE", str(bundle))
+    config = tmp_path / "c.yaml"
+    config.write_text("version: 1\n")
+    code, out, err = run_cli("plan", "-c", str(config), "--target", emulator.target)
+    assert code == 1, out + err
+    assert "internal error" not in err and "SUPEROFFICE_CA_BUNDLE" in err and "certificate" in err, err

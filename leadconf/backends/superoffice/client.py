@@ -289,7 +289,11 @@ def _tls_verify(environ):
         if path:
             if not os.path.isfile(path):
                 raise TargetError(f"{name}={path!r}: no such CA bundle file")
-            return ssl.create_default_context(cafile=path)
+            try:
+                return ssl.create_default_context(cafile=path)
+            except (ssl.SSLError, OSError, ValueError) as exc:
+                raise TargetError(f"{name}={path!r}: not a CA bundle (expected PEM certificates; "
+                                  f"{getattr(exc, 'reason', None) or exc.__class__.__name__})") from None
     return True
 
 
