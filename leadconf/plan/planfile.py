@@ -74,6 +74,7 @@ def _local_key(environ: Mapping[str, str], create: bool) -> bytes | None:
     path = _local_key_path(environ)
     try:
         with open(path, "rb") as fh:
+            _check_private(path, os.fstat(fh.fileno()))
             key = fh.read().strip()
         return key if len(key) >= MIN_KEY_LENGTH else None
     except OSError:
@@ -88,6 +89,21 @@ def _local_key(environ: Mapping[str, str], create: bool) -> bytes | None:
     except FileError:
         return None
     return _local_key(environ, create=False)  # the file's: another process may have made it first
+
+
+def _check_private(path: str, st: os.stat_result) -> None:
+    """The local key seals what apply carries out as reviewed: it is trusted only when it is this
+    user's file and no one else can read or write it (as the saved logins are)."""
+    if os.name == "nt":
+        return
+    mode = st.st_mode & 0o777
+    if st.st_uid != os.getuid():
+        raise PlanFileError(f"{path}: the local plan key belongs to another user (uid {st.st_uid}); "
+                            "delete it (a new one is made by the next `leadconf plan --out`) or set LEADCONF_PLAN_KEY")
+    if mode & 0o077:
+        raise PlanFileError(f"{path}: the local plan key is open to other users (mode {mode:04o}); run "
+                            f"`chmod 600 {path}` if you trust it, or delete it (a new one is made by the next "
+                            "`leadconf plan --out`; plans it sealed then need a fresh plan to confirm them)")
 
 
 def _canonical(body: dict) -> bytes:

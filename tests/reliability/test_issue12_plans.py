@@ -348,3 +348,18 @@ def test_a_sealed_journal_still_undoes_and_resumes(tenant, tmp_path):
     assert code == 0, out + err
     code, out, err = run_cli("apply", str(undo), "--auto-approve", "--allow-delete", "--journal-dir", str(tmp_path / "j2"))
     assert code == 0, out + err
+
+
+def test_a_local_plan_key_others_can_read_or_write_is_refused(tenant, tmp_path):
+    """Before: the local plan key was trusted whatever its permissions: anyone who could write it
+    could seal plans this user's apply carries out as reviewed."""
+    plan_file = _save(tmp_path, tenant)
+    key = tmp_path / "config" / "leadconf" / "plan-key"
+    assert key.exists()
+    key.chmod(0o666)
+    code, out, err = _apply(plan_file, tmp_path, "--auto-approve")
+    assert code == 1 and "plan-key" in err and "0666" in err and "chmod 600" in err, out + err
+    code, _, err = run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{tenant}", "--out", str(tmp_path / "p2.json"))
+    assert code == 1 and "plan-key" in err, err
+    key.chmod(0o600)
+    assert _apply(plan_file, tmp_path, "--auto-approve")[0] == 0
