@@ -363,3 +363,21 @@ def test_a_local_plan_key_others_can_read_or_write_is_refused(tenant, tmp_path):
     assert code == 1 and "plan-key" in err, err
     key.chmod(0o600)
     assert _apply(plan_file, tmp_path, "--auto-approve")[0] == 0
+
+
+def test_a_leadconf_target_other_than_the_plans_or_the_journals_is_refused(tenant, tmp_path, monkeypatch):
+    """Before: $LEADCONF_TARGET that differed from a sealed plan's or a journal's target was
+    ignored without a word (only --target was compared)."""
+    plan_file = _save(tmp_path, tenant)
+    other = tmp_path / "B.json"
+    shutil.copy(TENANT, other)
+    monkeypatch.setenv("LEADCONF_TARGET", f"snapshot:{other}")
+    code, _, err = _apply(plan_file, tmp_path, "--auto-approve")
+    assert code == 1 and "LEADCONF_TARGET" in err and "B.json" in err and "tenant.json" in err, err
+    assert tenant.read_bytes() == open(TENANT, "rb").read()
+    monkeypatch.setenv("LEADCONF_TARGET", f"snapshot:{tenant}")
+    journal = _journal_with_changes(tenant, tmp_path)
+    journal.write_text("\n".join(journal.read_text().splitlines()[:-1]) + "\n")  # unfinished
+    monkeypatch.setenv("LEADCONF_TARGET", f"snapshot:{other}")
+    code, _, err = run_cli("apply", "--resume", str(journal))
+    assert code == 1 and "LEADCONF_TARGET" in err and "is not the target of the journal" in err, err
