@@ -156,6 +156,48 @@ def test_the_listener_answers_only_the_sign_in(emu):
     assert page.status_code == 200 and results["code"] == "the-code-1"
 
 
+def test_an_answer_with_another_state_does_not_end_the_login(emu):
+    """Before: any request with a wrong `state` (curl -d 'state=bogus&code=x' to the port, from any
+    local process or web page) ended the login with an error."""
+    from leadconf.backends.superoffice.loopback import CallbackListener
+
+    with CallbackListener("the-state-0123456789", 0) as listener:
+        import threading
+
+        results = {}
+        waiter = threading.Thread(target=lambda: results.setdefault("code", listener.wait(10)))
+        waiter.start()
+        base = listener.redirect_uri
+        assert httpx.post(base + "/", data={"state": "bogus", "code": "x"}).status_code == 400
+        assert httpx.get(base + "/?code=y").status_code == 400  # no state at all
+        assert listener.outcome is None and waiter.is_alive()
+        page = httpx.post(base + "/", data={"state": "the-state-0123456789", "code": "the-code-1"})
+        waiter.join(10)
+    assert page.status_code == 200 and results["code"] == "the-code-1"
+
+
+def test_refused_answers_are_named_when_the_login_times_out():
+    from leadconf.backends.superoffice.loopback import CallbackListener
+    from leadconf.errors import AuthError
+
+    with CallbackListener("the-state-0123456789", 0) as listener:
+        import threading
+
+        errors = []
+
+        def wait():
+            try:
+                listener.wait(1.5)
+            except AuthError as exc:
+                errors.append(str(exc))
+
+        waiter = threading.Thread(target=wait)
+        waiter.start()
+        httpx.post(listener.redirect_uri + "/", data={"state": "bogus", "code": "x"})
+        waiter.join(10)
+    assert errors and "1 answer(s)" in errors[0] and "state does not match" in errors[0]
+
+
 # -- the id_token -----------------------------------------------------------------------------------
 
 

@@ -167,7 +167,7 @@ def test_port_in_use(emu, browser, cred_file):
 
 def test_wrong_state_is_refused(emu, browser, cred_file):
     browser.tweak_callback = lambda fields: {**fields, "state": "forged-state-0123456789"}
-    code, out, err = _login(emu)
+    code, out, err = _login(emu, "--timeout", "4")  # the listener waits on for the right answer
     assert code == 1
     assert "state does not match" in err and "leadconf login" in err
     browser.join()
@@ -178,7 +178,7 @@ def test_wrong_state_is_refused(emu, browser, cred_file):
 
 def test_missing_state_is_refused(emu, browser, cred_file):
     browser.tweak_callback = lambda fields: {k: v for k, v in fields.items() if k != "state"}
-    code, _, err = _login(emu)
+    code, _, err = _login(emu, "--timeout", "4")
     assert code == 1 and "state does not match" in err and not cred_file.exists()
 
 

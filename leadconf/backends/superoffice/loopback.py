@@ -8,7 +8,10 @@ holds code and state) or by GET (response_mode=query): "can be configured as POS
 (developer-portal/create-app/config/redirects.md). Both are answered.
 
 A request to / carrying neither state, code nor error (a browser's favicon or a stray visit) is
-answered and ignored; the first one that carries them decides.
+answered and ignored. So is an answer whose state is not this login's (any local process or web
+page can post to the port): it gets a 400 and the listener keeps waiting, up to the login's
+timeout, whose message then says how many such answers were refused. The first answer with the
+right state decides.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from leadconf.errors import AuthError, TargetError
 MIN_PORT = 1000  # the template's \d{4,10}
 MAX_FORM = 64 * 1024  # a form_post body is a code and a state; anything larger is not the login page
 
+
 _PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>leadconf login</title></head>
 <body style="font-family: sans-serif; margin: 3em"><h1>{title}</h1><p>{text}</p></body></html>
@@ -35,9 +39,10 @@ _PAGE = """<!doctype html>
 
 
 class Outcome:
-    def __init__(self, code: str | None = None, error: str | None = None):
+    def __init__(self, code: str | None = None, error: str | None = None, final: bool = True):
         self.code = code
         self.error = error
+        self.final = final  # False: not this login's answer (wrong state); the listener keeps waiting
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -126,6 +131,7 @@ class CallbackListener:
     def __init__(self, state: str, port: int = 0):
         self._state = state
         self.outcome: Outcome | None = None
+        self.refused = 0  # answers with another state, refused while waiting
         self._delivered = threading.Lock()
         if port and port < MIN_PORT:
             raise TargetError(f"--port {port}: the registered redirect allows ports of 4 to 10 digits; use {MIN_PORT} or higher")
@@ -155,7 +161,7 @@ class CallbackListener:
         redact.register(code)
         if state is None or not hmac.compare_digest(state.encode(), self._state.encode()):
             return Outcome(error="the sign-in answer does not belong to the login waiting here "
-                                 "(its state does not match): refused")
+                                 "(its state does not match): refused", final=False)
         if one("error") is not None:
             detail = printable(one("error_description") or "")
             return Outcome(error=f"the login service refused the sign-in: {printable(one('error'))}"
@@ -166,13 +172,19 @@ class CallbackListener:
 
     def _deliver(self, outcome: Outcome) -> None:
         with self._delivered:
-            if self.outcome is None:  # the first answer counts; the listener closes after it
+            if not outcome.final:
+                self.refused += 1
+            elif self.outcome is None:  # the first answer counts; the listener closes after it
                 self.outcome = outcome
 
     def wait(self, timeout: float, clock: Callable[[], float] = time.monotonic) -> str:
         """The authorization code; AuthError for a refused, failed or missing answer."""
         deadline = clock() + timeout
         while self.outcome is None:
+            if clock() >= deadline and self.refused:
+                raise AuthError(f"no sign-in within {timeout:g} s: {self.refused} answer(s) to {self.redirect_uri} "
+                                "were refused as not this login's (their state does not match); "
+                                "run `leadconf login` again")
             if clock() >= deadline:
                 raise AuthError(
                     f"no sign-in within {timeout:g} s: the browser never came back to {self.redirect_uri}. "
