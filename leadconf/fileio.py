@@ -23,6 +23,7 @@ from leadconf.errors import FileError, LockError, TargetError
 
 LOCK_TIMEOUT_ENV = "LEADCONF_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 10.0
+MAX_LOCK_TIMEOUT = 86400.0  # a day: a wait longer than that is a mistake, not a setting
 
 _REASONS = {
     errno.ENOSPC: "no space left on the device",
@@ -169,7 +170,7 @@ def make_dirs(directory: str, what: str = "folder") -> None:
 
 
 def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
-    """Seconds to wait for a lock: $LEADCONF_LOCK_TIMEOUT (a number >= 0), else 10."""
+    """Seconds to wait for a lock: $LEADCONF_LOCK_TIMEOUT (a number from 0 to 86400), else 10."""
     environ = os.environ if environ is None else environ
     value = environ.get(LOCK_TIMEOUT_ENV, "").strip()
     if not value:
@@ -180,6 +181,8 @@ def lock_timeout(environ: Mapping[str, str] | None = None) -> float:
         seconds = math.nan
     if not math.isfinite(seconds) or seconds < 0:
         raise TargetError(f"{LOCK_TIMEOUT_ENV}={value!r}: expected a number of seconds (0 or more)")
+    if seconds > MAX_LOCK_TIMEOUT:
+        raise TargetError(f"{LOCK_TIMEOUT_ENV}={value!r}: at most {MAX_LOCK_TIMEOUT:.0f} seconds (a day)")
     return seconds
 
 

@@ -257,6 +257,24 @@ def test_a_bad_lock_timeout_is_a_clear_error(tmp_path, monkeypatch, value):
     assert f"LEADCONF_LOCK_TIMEOUT={value!r}: expected a number of seconds" in err
 
 
+@pytest.mark.parametrize("value", ["1e300", "86401"])
+def test_a_lock_timeout_above_a_day_is_a_clear_error(tmp_path, monkeypatch, value):
+    """Before: LEADCONF_LOCK_TIMEOUT=1e300 was accepted (a wait that never ends)."""
+    path = _copy(tmp_path)
+    monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", value)
+    code, _, err = _apply(path, tmp_path)
+    assert code == 1
+    _no_bug(err)
+    assert f"LEADCONF_LOCK_TIMEOUT={value!r}" in err and "86400" in err
+
+
+def test_a_lock_timeout_of_a_day_is_accepted(tmp_path, monkeypatch):
+    path = _copy(tmp_path)
+    monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "86400")
+    code, out, err = _apply(path, tmp_path)
+    assert code == 0, out + err
+
+
 def test_a_bad_lock_timeout_is_a_clear_error_over_the_web_api(emulator, tmp_path, monkeypatch):
     monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "abc")
     code, _, err = run_cli("apply", "-c", CONFIG, "--target", emulator.target, "--auto-approve",

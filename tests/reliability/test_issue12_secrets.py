@@ -102,3 +102,20 @@ def test_a_ca_bundle_that_is_not_certificates_is_a_clear_error(emulator, tmp_pat
     code, out, err = run_cli("plan", "-c", str(config), "--target", emulator.target)
     assert code == 1, out + err
     assert "internal error" not in err and "SUPEROFFICE_CA_BUNDLE" in err and "certificate" in err, err
+
+
+@pytest.mark.parametrize("value", ["bogus", "2", "maybe"])
+def test_an_unknown_leadconf_keyring_value_is_a_clear_error(emulator, tmp_path, monkeypatch, value):
+    """Before: LEADCONF_KEYRING=bogus was taken as "use the keyring"."""
+    monkeypatch.setenv("LEADCONF_KEYRING", value)
+    code, out, err = run_cli("logout", "--target", emulator.target)
+    assert code == 1, out + err
+    assert f"LEADCONF_KEYRING={value!r}" in err and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("value", ["0", "off", "No", "false", "1", "on", "yes", "true", ""])
+def test_the_documented_leadconf_keyring_values_are_accepted(monkeypatch, value):
+    from leadconf.backends.superoffice import credstore
+
+    monkeypatch.setenv("LEADCONF_KEYRING", value)
+    credstore._keyring(dict(LEADCONF_KEYRING=value))  # no error

@@ -76,9 +76,17 @@ def file_path(environ=None) -> str:
     return os.path.join(config_dir(environ), FILE_NAME)
 
 
+KEYRING_OFF = ("0", "off", "no", "false")
+KEYRING_ON = ("", "1", "on", "yes", "true")  # (unset): the keyring when it is usable
+
+
 def _keyring(environ):
     """The keyring module when it has a usable backend and is not switched off, else None."""
-    if environ.get(ENV_KEYRING, "").strip().lower() in ("0", "off", "no", "false"):
+    value = environ.get(ENV_KEYRING, "").strip().lower()
+    if value not in KEYRING_OFF + KEYRING_ON:
+        raise TargetError(f"{ENV_KEYRING}={environ.get(ENV_KEYRING)!r}: expected 0 (never the keyring, always the "
+                          "file) or 1 (the keyring when it is usable; the default)")
+    if value in KEYRING_OFF:
         return None
     try:
         import keyring
