@@ -171,6 +171,11 @@ def _secret_values(env: Mapping[str, str]) -> frozenset[str]:
 
 
 def _lookup(name: str, sep: str, default: str, env: Mapping[str, str], secrets: frozenset[str]) -> str:
+    if not name.startswith(VAR_PREFIX) and _SECRET_VARIABLE.fullmatch(name):
+        raise _EnvProblem(
+            f"${{{name}}} is not substituted: {name} names a credential, and credentials cannot be put in a "
+            f"config (they would reach the plan, the plan file, a PR comment and the tenant). leadconf reads "
+            f"credentials from the environment itself; only variables named {VAR_PREFIX}* are substituted")
     if not name.startswith(VAR_PREFIX) or name == VAR_PREFIX:
         raise _EnvProblem(
             f"${{{name}}} is not substituted: only variables named {VAR_PREFIX}* are, so that a config "

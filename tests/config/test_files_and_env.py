@@ -129,8 +129,27 @@ def test_substitution_reads_only_opted_in_variables(write):
     diags = errors_of(path, env=env)
     assert located(diags) == [("c.yaml", 5, 20, "LC009"), ("c.yaml", 6, 13, "LC009")]
     assert "only variables named LEADCONF_VAR_* are" in diags[0].message
-    assert "LEADCONF_VAR_SUPEROFFICE_TICKET" in diags[0].message  # the migration, spelt out
+    assert "LEADCONF_VAR_HOME" in diags[1].message  # the migration, spelt out
     assert all("secret-ticket-value" not in str(d) for d in diags)
+
+
+def test_the_migration_hint_never_advises_copying_a_credential(write):
+    """Before: `${SUPEROFFICE_TICKET}` was answered "Set LEADCONF_VAR_SUPEROFFICE_TICKET", which is
+    then refused (a LEADCONF_VAR_* holding a credential's value): a credential has no place in a config."""
+    env = {"SUPEROFFICE_TICKET": "7T:secret-ticket-value", "MY_API_TOKEN": "x"}
+    path = write("c.yaml", """
+        version: 1
+        lead_statuses:
+          items:
+            - name: Open
+              description: "t=${SUPEROFFICE_TICKET}"
+            - name: "${MY_API_TOKEN}"
+        """)
+    diags = errors_of(path, env=env)
+    assert len(diags) == 2
+    for diag in diags:
+        assert "LEADCONF_VAR_" + ("SUPEROFFICE_TICKET" if "TICKET" in diag.message else "MY_API_TOKEN") not in diag.message
+        assert "credential" in diag.message and "cannot be put in a config" in diag.message
 
 
 def test_opted_in_variable_holding_a_credential_is_refused(write):
