@@ -78,15 +78,27 @@ def diagnostic_order(files: list[str]):
 
 class LeadconfError(Exception):
     """Base of every error leadconf raises on purpose. The message is one line (it may quote
-    untrusted text, whose line breaks are shown escaped); `hints` are further lines of ours."""
+    untrusted text, whose line breaks the CLI shows escaped); `hints` are further lines of ours
+    (a list, what to do next): str() joins them to the message, lines() keeps them apart."""
 
     exit_code = EXIT_ERROR
     hints: tuple[str, ...] = ()
 
     def with_hints(self, *lines: str):
-        """This error, with lines of ours to show after its message (what to do next)."""
+        """This error, with lines of ours to show after its message."""
         self.hints = self.hints + lines
         return self
+
+    def lines(self) -> list[str]:
+        """The message, then each hint: the CLI escapes each line whole, so that only these breaks
+        start a line."""
+        if not self.hints:
+            return [str(self)]
+        return [Exception.__str__(self), *self.hints]
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return "\n".join([text, *self.hints]) if self.hints else text
 
 
 class ConfigError(LeadconfError):

@@ -75,8 +75,6 @@ def _echo_json_error(exc: Exception, code: int) -> None:
         error["diagnostics"] = [d.to_dict() for d in exc.diagnostics]
     if isinstance(exc, StalePlan) and exc.items:
         error["items"] = list(exc.items)
-    if isinstance(exc, LeadconfError) and exc.hints:
-        error["hints"] = list(exc.hints)
     doc = {"ok": False, "exit_code": code, "error": error}
     from leadconf.backends.superoffice.redact import redact
     from leadconf.plan.escape import json_text
@@ -153,7 +151,8 @@ def report_error(exc: LeadconfError):
         for item in exc.items:
             echo_err(f"  - {item}")
         return
-    echo_err(f"error: {exc}", *exc.hints)
+    head, *hints = exc.lines()
+    echo_err(f"error: {head}", *hints)
     if isinstance(exc, ApplyError) and exc.report is not None:
         hint = getattr(exc.report, "hint", None)
         if hint:

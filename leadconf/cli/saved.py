@@ -17,20 +17,22 @@ Opener = Callable[..., Any]  # reconcile._with_session: (target, rate_limit, rai
 
 
 def given_target(targets: Sequence[str]) -> str | None:
-    """The target named for a saved plan or a journal, if any (one at most): --target, else
-    $LEADCONF_TARGET (a CI job's setting is as much a choice of target as the command line)."""
-    from leadconf.backends.registry import ENV_TARGET
-
+    """The target the command line names for a saved plan, if any (one at most)."""
     if len(targets) > 1:
         raise click.UsageError("a plan file applies to one target")
-    return targets[0] if targets else (os.environ.get(ENV_TARGET, "").strip() or None)
+    return targets[0] if targets else None
 
 
-def _shown(given: str, targets: Sequence[str]) -> str:
-    """The target named, and where it was named when not on the command line."""
+def _note_env_target(where: str, what: str) -> None:
+    """$LEADCONF_TARGET is a session's default, not a choice made for this plan: a sealed plan or a
+    journal still goes to its own target (the one reviewed; leadconf's own "Apply it with: leadconf
+    apply plan.json" must work in a session that set it), and this says so, naming both."""
     from leadconf.backends.registry import ENV_TARGET
+    from leadconf.plan.confirm import normal_target
 
-    return given if targets else f"{given} (from ${ENV_TARGET})"
+    env = os.environ.get(ENV_TARGET, "").strip()
+    if env and normal_target(env) != normal_target(where):
+        echo_err(f"note: {what} applies to its own target, not to ${ENV_TARGET} ({env})")
 
 
 def plan_keys(create: bool = False):
@@ -77,13 +79,15 @@ def apply_saved(planfile: str, configs: Sequence[str], targets: Sequence[str], s
     where = plan_.locator or plan_.target
     if saved.sealed:
         if given:
-            require_same_target(given, where, f"the plan file {planfile}", _shown(given, targets))
+            require_same_target(given, where, f"the plan file {planfile}")
+        else:
+            _note_env_target(where, f"the plan file {planfile}")
         if configs:  # a config at hand: the plan's policy may only tighten it
             plan_ = replace(plan_, policy=tighter_policy(plan_.policy, policy_of(_load(configs).config.policy)))
         return where, session(where, lambda s: s.apply_plan(plan_), on_plan=_banner(output))
     loaded = _load(configs)
     target = _unsealed_target(given, loaded)
-    require_same_target(target, where, f"the plan file {planfile}", _shown(target, targets) if given else target)
+    require_same_target(target, where, f"the plan file {planfile}")
     return target, session(target, lambda s: s.apply_confirmed(plan_, loaded),
                            on_plan=_banner(output, "unsealed, confirmed by a fresh plan of the config"))
 
@@ -133,7 +137,9 @@ def resume(journal_path: str | None, journal_dir: str, targets: Sequence[str], s
     plan_ = journal_plan(header, journal_path)
     where = plan_.locator or plan_.target
     if given:
-        require_same_target(given, where, f"the journal {journal_path}", _shown(given, targets))
+        require_same_target(given, where, f"the journal {journal_path}")
+    else:
+        _note_env_target(where, f"the journal {journal_path}")
     interrupted = interrupted_changes(events)
     report = session(where, lambda s: s.apply_plan(plan_, journal_path=journal_path, interrupted=interrupted),
                      on_plan=_banner(output))

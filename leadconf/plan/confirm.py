@@ -62,9 +62,9 @@ def normal_target(target: str) -> str:
     return target.rstrip("/").casefold()
 
 
-def require_same_target(given: str, planned: str, what: str, shown: str | None = None) -> None:
+def require_same_target(given: str, planned: str, what: str) -> None:
     """Refuse a target other than the one the plan (or journal) is for: the target reviewers saw
-    is the target written to. `shown`: how to name `given` (where it came from)."""
+    is the target written to."""
     if normal_target(given) != normal_target(planned):
-        raise PlanFileError(f"the target {shown or given} is not the target of {what} ({planned}); nothing was applied. "
+        raise PlanFileError(f"the target {given} is not the target of {what} ({planned}); nothing was applied. "
                             "Plan again for that target.")

@@ -365,19 +365,20 @@ def test_a_local_plan_key_others_can_read_or_write_is_refused(tenant, tmp_path):
     assert _apply(plan_file, tmp_path, "--auto-approve")[0] == 0
 
 
-def test_a_leadconf_target_other_than_the_plans_or_the_journals_is_refused(tenant, tmp_path, monkeypatch):
+def test_a_leadconf_target_other_than_the_plans_or_the_journals_is_named(tenant, tmp_path, monkeypatch):
     """Before: $LEADCONF_TARGET that differed from a sealed plan's or a journal's target was
-    ignored without a word (only --target was compared)."""
-    plan_file = _save(tmp_path, tenant)
+    ignored without a word. Now a note names both; the plan still goes to the target it was
+    reviewed for (leadconf's own "Apply it with: leadconf apply plan.json" works in a session that
+    set $LEADCONF_TARGET, as docs/getting-started.md does)."""
     other = tmp_path / "B.json"
     shutil.copy(TENANT, other)
     monkeypatch.setenv("LEADCONF_TARGET", f"snapshot:{other}")
-    code, _, err = _apply(plan_file, tmp_path, "--auto-approve")
-    assert code == 1 and "LEADCONF_TARGET" in err and "B.json" in err and "tenant.json" in err, err
-    assert tenant.read_bytes() == open(TENANT, "rb").read()
-    monkeypatch.setenv("LEADCONF_TARGET", f"snapshot:{tenant}")
     journal = _journal_with_changes(tenant, tmp_path)
+    assert other.read_bytes() == open(TENANT, "rb").read()  # the plan's own target was written, not B
+    code, _, err = _apply(tmp_path / "plan.json", tmp_path, "--auto-approve")
+    assert code == 0, err
+    assert "applies to its own target, not to $LEADCONF_TARGET (snapshot:" in err and "B.json" in err, err
     journal.write_text("\n".join(journal.read_text().splitlines()[:-1]) + "\n")  # unfinished
-    monkeypatch.setenv("LEADCONF_TARGET", f"snapshot:{other}")
     code, _, err = run_cli("apply", "--resume", str(journal))
-    assert code == 1 and "LEADCONF_TARGET" in err and "is not the target of the journal" in err, err
+    assert code == 0 and "note: the journal" in err and "not to $LEADCONF_TARGET" in err, err
+    assert other.read_bytes() == open(TENANT, "rb").read()
