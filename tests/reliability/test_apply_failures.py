@@ -73,8 +73,10 @@ def test_continue_on_error_skips_what_depends_on_the_failure(tenant, tmp_path, f
 def test_resume_after_a_failure(tenant, tmp_path, monkeypatch, failing_category):
     journal = tmp_path / "j"
     assert run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{tenant}", *FLAGS, "--journal-dir", str(journal))[0] == 1
-    monkeypatch.undo()  # the cause is fixed
+    monkeypatch.undo()  # the cause is fixed (and conftest's environment undone with it: set again)
     monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "2")
+    monkeypatch.setenv("LEADCONF_KEYRING", "0")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # the plan key that sealed the journal
     code, out, err = run_cli("apply", "--resume", "--journal-dir", str(journal), "--allow-delete", "--allow-large-change")
     assert code == 0, out + err
     assert run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 0
