@@ -45,6 +45,11 @@ def test_resume_and_undo_after_a_torn_journal_line(tenant, tmp_path, monkeypatch
     _fail_webinar_lead(monkeypatch)
     assert run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{tenant}", *FLAGS, "--journal-dir", str(journal_dir))[0] == 1
     monkeypatch.undo()
+    # conftest's environment was undone with it: the journal's seal is checked with the plan key of
+    # the user who applied (the same XDG_CONFIG_HOME), and nothing may touch the developer's own
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("LEADCONF_KEYRING", "0")
+    monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "2")
     journal = next(journal_dir.glob("apply-*.jsonl"))
     _tear_last_line(journal)  # the run's last line ("end") was cut off by a crash
 
