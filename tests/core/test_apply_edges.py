@@ -274,10 +274,10 @@ def test_a_snapshot_write_that_fails_leaves_the_backend_reading_the_file_as_it_i
     from dataclasses import replace
 
     with backend.lock():
-        monkeypatch.setattr(backend._log, "append", disk_full)  # the write's record cannot be kept
-        with pytest.raises(OSError):
-            backend.write("category", replace(customer, name="Renamed"))
-        monkeypatch.undo()
+        with monkeypatch.context() as scoped:  # undone alone: the suite's isolated environment stays
+            scoped.setattr(backend._log, "append", disk_full)  # the write's record cannot be kept
+            with pytest.raises(OSError):
+                backend.write("category", replace(customer, name="Renamed"))
     assert [c.name for c in backend.read().categories] == ["Customer"]
     assert backend.read_item("category", 1).name == "Customer"
 

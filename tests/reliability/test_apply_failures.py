@@ -4,40 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
-import pytest
-
 from leadconf.backends.snapshot import SnapshotBackend
-from leadconf.errors import RemoteError
-from tests.helpers import EXAMPLES, ROOT, run_cli
-
-CONFIG = os.path.join(os.path.dirname(__file__), "many-changes.yaml")
-TENANT = os.path.join(EXAMPLES, "tenants", "existing-customer.json")
-FLAGS = ["--auto-approve", "--allow-delete", "--allow-large-change"]
-
-
-@pytest.fixture
-def tenant(tmp_path):
-    path = tmp_path / "tenant.json"
-    shutil.copy(TENANT, path)
-    return path
-
-
-@pytest.fixture
-def failing_category(monkeypatch):
-    """The backend refuses every write of the category 'Webinar lead' (as an API would, with a status)."""
-    real = SnapshotBackend.write
-
-    def write(self, kind, item):
-        if kind == "category" and getattr(item, "name", "") == "Webinar lead":
-            raise RemoteError("Name is not valid", method="POST", path="/api/v1/Agents/List/SaveCategoryEntity",
-                              status=400, error_type="SoException", item="category 'Webinar lead'")
-        return real(self, kind, item)
-
-    monkeypatch.setattr(SnapshotBackend, "write", write)
+from tests.helpers import ROOT, run_cli
+from tests.reliability.conftest import CONFIG, FLAGS
 
 
 def _report(out):
@@ -70,13 +42,10 @@ def test_continue_on_error_skips_what_depends_on_the_failure(tenant, tmp_path, f
     assert by_name[("utm_tracking", "utm_tracking")]["status"] == "done"
 
 
-def test_resume_after_a_failure(tenant, tmp_path, monkeypatch, failing_category):
+def test_resume_after_a_failure(tenant, tmp_path, failing_category):
     journal = tmp_path / "j"
     assert run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{tenant}", *FLAGS, "--journal-dir", str(journal))[0] == 1
-    monkeypatch.undo()  # the cause is fixed (and conftest's environment undone with it: set again)
-    monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "2")
-    monkeypatch.setenv("LEADCONF_KEYRING", "0")
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # the plan key that sealed the journal
+    failing_category.fix()
     code, out, err = run_cli("apply", "--resume", "--journal-dir", str(journal), "--allow-delete", "--allow-large-change")
     assert code == 0, out + err
     assert run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 0

@@ -4,33 +4,8 @@ reads as broken from then on: resume and undo refuse it."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
-from leadconf.backends.snapshot import SnapshotBackend
-from leadconf.errors import RemoteError
 from tests.helpers import run_cli
-from tests.reliability.test_apply_failures import CONFIG, FLAGS, TENANT
-
-
-@pytest.fixture
-def tenant(tmp_path):
-    path = tmp_path / "tenant.json"
-    shutil.copy(TENANT, path)
-    return path
-
-
-def _fail_webinar_lead(monkeypatch):
-    real = SnapshotBackend.write
-
-    def write(self, kind, item):
-        if kind == "category" and getattr(item, "name", "") == "Webinar lead":
-            raise RemoteError("Name is not valid", method="POST", path="/api/v1/Agents/List/SaveCategoryEntity",
-                              status=400, error_type="SoException", item="category 'Webinar lead'")
-        return real(self, kind, item)
-
-    monkeypatch.setattr(SnapshotBackend, "write", write)
+from tests.reliability.conftest import CONFIG, FLAGS
 
 
 def _tear_last_line(journal):
@@ -40,16 +15,10 @@ def _tear_last_line(journal):
     journal.write_bytes(data[: start + (len(data) - start) // 2])  # half of the last line, no newline
 
 
-def test_resume_and_undo_after_a_torn_journal_line(tenant, tmp_path, monkeypatch):
+def test_resume_and_undo_after_a_torn_journal_line(tenant, tmp_path, failing_category):
     journal_dir = tmp_path / "j"
-    _fail_webinar_lead(monkeypatch)
     assert run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{tenant}", *FLAGS, "--journal-dir", str(journal_dir))[0] == 1
-    monkeypatch.undo()
-    # conftest's environment was undone with it: the journal's seal is checked with the plan key of
-    # the user who applied (the same XDG_CONFIG_HOME), and nothing may touch the developer's own
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("LEADCONF_KEYRING", "0")
-    monkeypatch.setenv("LEADCONF_LOCK_TIMEOUT", "2")
+    failing_category.fix()
     journal = next(journal_dir.glob("apply-*.jsonl"))
     _tear_last_line(journal)  # the run's last line ("end") was cut off by a crash
 
