@@ -134,7 +134,9 @@ def _check_list_map(value: Any, path: str, kind: type, problems: Problems) -> No
     for key, item in value.items():
         if key not in LIST_KINDS:
             problems.append(f"{path}: unknown list {key!r}")
-        elif _expect(item, (kind,), f"{path}.{key}", problems) and kind is int and item < 0:
+        elif not _expect(item, (kind,), f"{path}.{key}", problems):
+            continue
+        elif kind is int and item < 0:
             problems.append(f"{path}.{key}: negative")
         elif kind is str and not _FINGERPRINT.fullmatch(item):
             problems.append(f"{path}.{key}: not a fingerprint")

@@ -196,6 +196,8 @@ def _first(kind_action):
     (lambda d: d.update(extra=1), "unknown field 'extra'"),
     (lambda d: d["policy"].update(max_change_percent=float("inf")), "policy.max_change_percent: expected a number"),
     (lambda d: d.update(locator="snapshot:/elsewhere/other.json"), "locator: 'snapshot:/elsewhere/other.json' is not where"),
+    # Before: a list fingerprint that is not a string was an internal error (TypeError), not a refusal.
+    (lambda d: d["list_fingerprints"].update(category=5), "list_fingerprints.category: expected a string, got"),
 ])
 def test_every_field_is_checked_before_anything_runs(tenant, tmp_path, monkeypatch, edit, message):
     plan_file = _save(tmp_path, tenant)
