@@ -99,11 +99,15 @@ def read_journal(path: str) -> tuple[dict, list[dict]]:
         if not line.strip():
             continue
         try:
-            events.append(json.loads(line))
+            event = json.loads(line)
         except json.JSONDecodeError:
             if number >= len(lines) - 1:
                 break
             raise PlanFileError(f"{path}:{number}: not a leadconf journal line") from None
+        # valid JSON that is not an event (a hand edit: a torn line is never a whole value)
+        if not isinstance(event, dict):
+            raise PlanFileError(f"{path}:{number}: not a leadconf journal line")
+        events.append(event)
     if not events or not isinstance(events[0], dict) or events[0].get("type") != "plan":
         raise PlanFileError(f"{path}: not a leadconf journal (no plan header)")
     return events[0], events[1:]

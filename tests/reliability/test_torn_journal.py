@@ -33,3 +33,18 @@ def test_resume_and_undo_after_a_torn_journal_line(tenant, tmp_path, failing_cat
     code, out, err = run_cli("apply", str(undo_file), "--allow-delete", "--allow-large-change", "--auto-approve")
     assert code == 0, out + err
     assert run_cli("plan", "-c", CONFIG, "--target", f"snapshot:{tenant}", "--detailed-exitcode")[0] == 2
+
+
+def test_a_journal_line_that_is_json_but_not_an_event_is_refused(tenant, tmp_path, failing_category):
+    """Before: a hand-edited line such as `42` was read as an event, and undo and resume failed with
+    an internal error (AttributeError) instead of naming the line."""
+    journal_dir = tmp_path / "j"
+    assert run_cli("apply", "-c", CONFIG, "--target", f"snapshot:{tenant}", *FLAGS, "--journal-dir", str(journal_dir))[0] == 1
+    failing_category.fix()
+    journal = next(journal_dir.glob("apply-*.jsonl"))
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(lines[0] + b"42\n" + b"".join(lines[1:]))
+    for command in (("undo", str(journal)), ("apply", "--resume", str(journal), "--allow-delete", "--allow-large-change")):
+        code, out, err = run_cli(*command)
+        assert code == 1 and f"{journal}:2: not a leadconf journal line" in err, (command, out, err)
+        assert "internal error" not in out + err
