@@ -8,13 +8,19 @@ over an interrupted run and any number of resumed ones (journal.made_changes).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from leadconf.apply.journal import Made, made_changes, read_journal, undo_path
+from leadconf.apply.journal import Made, journal_plan, latest_journal, made_changes, read_journal, undo_path
 from leadconf.apply.runner import ApplyReport
+from leadconf.errors import PlanFileError
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
 from leadconf.vocabulary import LIST_KINDS, VALUE_KINDS, fingerprint, item_fingerprint, list_fingerprint
+
+if TYPE_CHECKING:
+    from leadconf.backends.base import Backend
 
 _REASON = "undo of the apply recorded in {journal}"
 # The command that writes (and applies) the undo of a journal from the journal alone.
@@ -135,3 +141,45 @@ def final_state(tenant) -> dict:
     from leadconf.apply.state import TenantState
 
     return TenantState(tenant).final()
+
+
+@dataclass(frozen=True)
+class JournalUndo:
+    """The undo of the apply a journal records (`leadconf undo`). `plan`: the inverse plan, None
+    when the apply changed nothing; `finished`: the apply ran to its end (else the undo covers the
+    changes it made, and `leadconf apply --resume` would finish it instead)."""
+
+    journal: str
+    plan: Plan | None
+    finished: bool
+
+    def write(self, out: str | None = None) -> str:
+        """Save the undo plan, sealed, to `out` (default: beside the journal); its path."""
+        from leadconf.fileio import atomic_write
+
+        assert self.plan is not None, "nothing to undo"
+        path = out or undo_path(self.journal)
+        atomic_write(path, undo_text(self.plan))
+        return path
+
+
+def undo_of_journal(journal: str | None, journal_dir: str, open_target: Callable[[str], Backend]) -> JournalUndo:
+    """The undo of every change the journal at `journal` (default: the latest in `journal_dir`)
+    shows made, over every run of its apply, once its seal checks. The tenant is read now, through
+    `open_target(target)` (a backend this closes), for the undo's fingerprints: apply refuses the
+    undo if an item changes after this. Nothing is written, to the tenant or to a file."""
+    journal = journal or latest_journal(journal_dir)
+    if not journal:
+        raise PlanFileError(f"nothing to undo: no journal in {journal_dir}")
+    header, events = read_journal(journal)
+    plan = journal_plan(header, journal)
+    finished = bool(events) and events[-1].get("type") == "end" and events[-1].get("status") == "complete"
+    made = made_changes(events)
+    if not made:
+        return JournalUndo(journal, None, finished)
+    backend = open_target(plan.locator or plan.target)
+    try:
+        final = final_state(backend.read())
+    finally:
+        backend.close()
+    return JournalUndo(journal, inverse_plan(plan, made, final, journal), finished)

@@ -52,6 +52,14 @@ def default_configs(configs) -> list[str]:
     return [found]
 
 
+def open_target(target: str, rate_limit: float | None = None):
+    """The backend of a target string, with the command's --rate-limit (None: the backend's own)."""
+    from leadconf.backends.registry import open_backend
+
+    options = {"rate_limit": rate_limit} if rate_limit else {}
+    return open_backend(target, **options)
+
+
 # --output json: every outcome is a JSON document on stdout, errors included. The command says so
 # once it has parsed its options; an error before that (a usage error) is told by the arguments.
 _JSON_ERRORS = {"on": False}

@@ -15,6 +15,7 @@ from leadconf.cli.common import (
     echo_out,
     echo_rendered,
     json_errors,
+    open_target,
     target_option,
 )
 
@@ -55,17 +56,10 @@ def _targets(targets, targets_file, loaded):
     return resolve_targets(listed, loaded.config.target if loaded else None)
 
 
-def _open(target, rate_limit):
-    from leadconf.backends.registry import open_backend
-
-    options = {"rate_limit": rate_limit} if rate_limit else {}
-    return open_backend(target, **options)
-
-
 def _plan_one(loaded, target, rate_limit):
     from leadconf.diff import build_plan
 
-    backend = _open(target, rate_limit)
+    backend = open_target(target, rate_limit)
     try:
         return build_plan(loaded, backend.read(), backend.description, backend.locator)
     finally:
@@ -221,7 +215,7 @@ def _with_session(target, rate_limit, rails, run, **hooks):
     from leadconf.apply import ApplySession
     from leadconf.errors import ApplyInterrupted
 
-    backend = _open(target, rate_limit)
+    backend = open_target(target, rate_limit)
     session = ApplySession(backend, **rails, **hooks)
     try:
         return run(session)
@@ -396,7 +390,7 @@ def export(targets, out_file, include_deleted, minimal, schema_ref, rate_limit):
     chosen = resolve_targets(targets, None)
     if len(chosen) != 1:
         raise click.UsageError("export reads one target")
-    backend = _open(chosen[0], rate_limit)
+    backend = open_target(chosen[0], rate_limit)
     try:
         tenant = backend.read()
         text = to_yaml(export_config(tenant, include_deleted=include_deleted, minimal=minimal), schema_ref)

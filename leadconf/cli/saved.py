@@ -1,11 +1,10 @@
-"""`leadconf apply PLANFILE` and `leadconf apply --resume`: a saved plan (or a journal's) checked,
-unsealed and matched to its target before a session carries it out (plan/planfile.py says how)."""
+"""`leadconf apply PLANFILE` and `leadconf apply --resume`: the plan file read (plan/planfile.py
+checks it and its seal), handed to apply/saved.py, which decides its target and how a session
+carries it out, and the session's progress shown."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import Any
 
 import click
@@ -23,16 +22,8 @@ def given_target(targets: Sequence[str]) -> str | None:
     return targets[0] if targets else None
 
 
-def _note_env_target(where: str, what: str) -> None:
-    """$LEADCONF_TARGET is a session's default, not a choice made for this plan: a sealed plan or a
-    journal still goes to its own target (the one reviewed; leadconf's own "Apply it with: leadconf
-    apply plan.json" must work in a session that set it), and this says so, naming both."""
-    from leadconf.backends.registry import ENV_TARGET
-    from leadconf.plan.confirm import normal_target
-
-    env = os.environ.get(ENV_TARGET, "").strip()
-    if env and normal_target(env) != normal_target(where):
-        echo_err(f"note: {what} applies to its own target, not to ${ENV_TARGET} ({env})")
+def _note(text: str) -> None:
+    echo_err(f"note: {text}")
 
 
 def plan_keys(create: bool = False):
@@ -69,27 +60,15 @@ def _banner(output: str, how: str = ""):
 
 def apply_saved(planfile: str, configs: Sequence[str], targets: Sequence[str], session: Opener, output: str):
     """(target, report) of a saved plan: a sealed one as it is, on its own target; an unsealed one
-    as far as a fresh plan of the config confirms it, on the target at hand, which must be its."""
-    from leadconf.plan.confirm import require_same_target, tighter_policy
-    from leadconf.vocabulary import policy_of
+    as far as a fresh plan of the config confirms it, on the target at hand, which must be its
+    (apply/saved.py decides which)."""
+    from leadconf.apply.saved import saved_apply
 
     given = given_target(targets)
-    saved = _load_plan_file(planfile)
-    plan_ = saved.plan
-    where = plan_.locator or plan_.target
-    if saved.sealed:
-        if given:
-            require_same_target(given, where, f"the plan file {planfile}")
-        else:
-            _note_env_target(where, f"the plan file {planfile}")
-        if configs:  # a config at hand: the plan's policy may only tighten it
-            plan_ = replace(plan_, policy=tighter_policy(plan_.policy, policy_of(_load(configs).config.policy)))
-        return where, session(where, lambda s: s.apply_plan(plan_), on_plan=_banner(output))
-    loaded = _load(configs)
-    target = _unsealed_target(given, loaded)
-    require_same_target(target, where, f"the plan file {planfile}")
-    return target, session(target, lambda s: s.apply_confirmed(plan_, loaded),
-                           on_plan=_banner(output, "unsealed, confirmed by a fresh plan of the config"))
+    saved = saved_apply(_load_plan_file(planfile), f"the plan file {planfile}", _load, given=given,
+                        configs=configs, note=_note)
+    how = "" if saved.sealed else "unsealed, confirmed by a fresh plan of the config"
+    return saved.target, session(saved.target, saved.run, on_plan=_banner(output, how))
 
 
 def _load_plan_file(planfile: str):
@@ -112,35 +91,10 @@ def _load(configs: Sequence[str]):
     return load_config(default_configs(configs))
 
 
-def _unsealed_target(given: str | None, loaded) -> str:
-    """The target at hand (--target, else $LEADCONF_TARGET, else the config's): never the file's."""
-    from leadconf.backends.registry import resolve_targets
-
-    chosen = resolve_targets([given] if given else [], loaded.config.target)
-    if len(chosen) != 1:
-        raise click.UsageError("a plan file applies to one target")
-    return chosen[0]
-
-
 def resume(journal_path: str | None, journal_dir: str, targets: Sequence[str], session: Opener, output: str):
     """(target, report) of an interrupted apply finished from its journal, on the journal's target."""
-    from leadconf.apply import latest_unfinished, read_journal
-    from leadconf.apply.journal import interrupted_changes, journal_plan
-    from leadconf.errors import PlanFileError
-    from leadconf.plan.confirm import require_same_target
+    from leadconf.apply.saved import resumed_apply
 
     given = given_target(targets)
-    journal_path = journal_path or latest_unfinished(journal_dir)
-    if not journal_path:
-        raise PlanFileError(f"nothing to resume: no unfinished journal in {journal_dir}")
-    header, events = read_journal(journal_path)
-    plan_ = journal_plan(header, journal_path)
-    where = plan_.locator or plan_.target
-    if given:
-        require_same_target(given, where, f"the journal {journal_path}")
-    else:
-        _note_env_target(where, f"the journal {journal_path}")
-    interrupted = interrupted_changes(events)
-    report = session(where, lambda s: s.apply_plan(plan_, journal_path=journal_path, interrupted=interrupted),
-                     on_plan=_banner(output))
-    return plan_.target, report
+    resumed = resumed_apply(journal_path, journal_dir, given=given, note=_note)
+    return resumed.plan.target, session(resumed.target, resumed.run, on_plan=_banner(output))

@@ -12,7 +12,7 @@ import os
 
 import click
 
-from leadconf.cli.common import echo_err, echo_out
+from leadconf.cli.common import echo_err, echo_out, open_target
 
 
 @click.command()
@@ -29,49 +29,25 @@ def undo(journal, out_file, journal_dir, rate_limit):
     one and its resumes). It reads the tenant, changes nothing: apply the plan it writes with
     `leadconf apply UNDOFILE` (plus the allow flags it needs, as it says).
     """
-    from leadconf.apply.journal import journal_plan, latest_journal, made_changes, read_journal, undo_path
-    from leadconf.apply.undo import inverse_plan, undo_text
-    from leadconf.errors import PlanFileError
-    from leadconf.fileio import atomic_write
+    from leadconf.apply.undo import undo_of_journal
 
-    journal = journal or latest_journal(journal_dir)
-    if not journal:
-        raise PlanFileError(f"nothing to undo: no journal in {journal_dir}")
-    header, events = read_journal(journal)
-    plan = journal_plan(header, journal)
-    made = made_changes(events)
-    if not made:
-        echo_out(f"Nothing to undo: the apply recorded in {journal} changed nothing.")
+    undo_ = undo_of_journal(journal, journal_dir, lambda target: open_target(target, rate_limit))
+    if undo_.plan is None:
+        echo_out(f"Nothing to undo: the apply recorded in {undo_.journal} changed nothing.")
         return 0
-    undo_plan = inverse_plan(plan, made, _tenant_now(plan, rate_limit), journal)
-    path = out_file or undo_path(journal)
-    atomic_write(path, undo_text(undo_plan))
-    _say(journal, events, undo_plan, path)
+    _say(undo_, undo_.write(out_file))
     return 0
 
 
-def _tenant_now(plan, rate_limit) -> dict:
-    """The tenant as it is now, for the undo plan's fingerprints (apply refuses the undo if an item
-    changes after this)."""
-    from leadconf.apply.undo import final_state
-    from leadconf.cli.reconcile import _open
-
-    backend = _open(plan.locator or plan.target, rate_limit)
-    try:
-        return final_state(backend.read())
-    finally:
-        backend.close()
-
-
-def _say(journal, events, undo_plan, path):
+def _say(undo_, path):
     import shlex
 
     from leadconf.plan.render import summary_line
 
-    flags = "".join(f" {flag}" for flag in undo_plan.allow_flags())
-    echo_out(f"Undo plan: {path}: {summary_line(undo_plan).removeprefix('Plan: ')}",
+    flags = "".join(f" {flag}" for flag in undo_.plan.allow_flags())
+    echo_out(f"Undo plan: {path}: {summary_line(undo_.plan).removeprefix('Plan: ')}",
              f"To go back: leadconf apply {shlex.quote(path)}{flags}")
-    finished = events and events[-1].get("type") == "end" and events[-1].get("status") == "complete"
-    if not finished:
+    if not undo_.finished:
+        journal = undo_.journal
         echo_err(f"note: the apply recorded in {journal} did not finish; the undo plan covers the changes it made. "
                  f"To finish the apply instead: leadconf apply --resume {shlex.quote(journal)}")

@@ -110,12 +110,12 @@ def _check_targets(loaded, targets) -> list:
     """Tenant rules for each target; with several targets each finding names its target."""
     from dataclasses import replace
 
-    from leadconf.backends.registry import open_backend
+    from leadconf.cli.common import open_target
     from leadconf.config.rules import check_against_tenant
 
     findings = []
     for target in targets:
-        backend = open_backend(target)
+        backend = open_target(target)
         try:
             tenant = backend.read()
         finally:
