@@ -136,9 +136,15 @@ def latest_unfinished(directory: str) -> str | None:
             _, events = read_journal(path)
         except PlanFileError:
             continue
-        if not events or events[-1].get("type") != "end" or events[-1].get("status") != "complete":
+        if not finished(events):
             return path
     return None
+
+
+def finished(events: list[dict]) -> bool:
+    """The apply these journal events record ran to its end: the last of them is its complete end."""
+    last = events[-1] if events else {}
+    return (last.get("type"), last.get("status")) == ("end", "complete")
 
 
 def interrupted_changes(events: list[dict]) -> dict[int, dict | None]:

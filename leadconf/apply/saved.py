@@ -36,7 +36,7 @@ Note = Callable[[str], None]
 Loader = Callable[[Sequence[str]], "LoadedConfig"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class SavedApply:
     """A saved plan ready for a session. `confirm_with`: for an unsealed plan, the config whose
     fresh plan must confirm its changes; `journal`, `interrupted`: for a resume, the journal it goes
@@ -60,7 +60,7 @@ class SavedApply:
         return session.apply_plan(self.plan, journal_path=self.journal, interrupted=self.interrupted)
 
 
-def saved_apply(saved: SavedPlan, what: str, load: Loader, *, given: str | None = None,
+def saved_apply(saved: SavedPlan, what: str, load: Loader, given: str | None = None,
                 configs: Sequence[str] = (), note: Note | None = None) -> SavedApply:
     """How the plan file `saved` (`what`: how errors name it) is carried out. `given`: the target
     named on the command line; `configs`: the config files named (for a sealed plan, a config is
@@ -91,10 +91,11 @@ def target_at_hand(given: str | None, loaded: LoadedConfig) -> str:
     (never the plan file's own: an unsealed file may have been edited)."""
     from leadconf.backends.registry import resolve_targets
 
-    return resolve_targets([given] if given else [], loaded.config.target)[0]
+    (target,) = resolve_targets([given] if given else [], loaded.config.target)
+    return target
 
 
-def resumed_apply(journal: str | None, journal_dir: str, *, given: str | None = None,
+def resumed_apply(journal: str | None, journal_dir: str, given: str | None = None,
                   note: Note | None = None) -> SavedApply:
     """How the interrupted apply of `journal` (default: the latest unfinished one in `journal_dir`)
     is finished: its plan, once the journal's seal checks, on its own target."""

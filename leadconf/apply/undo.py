@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from leadconf.apply.journal import Made, journal_plan, latest_journal, made_changes, read_journal, undo_path
+from leadconf.apply.journal import Made, finished, journal_plan, latest_journal, made_changes, read_journal, undo_path
 from leadconf.apply.runner import ApplyReport
 from leadconf.errors import PlanFileError
 from leadconf.plan.change import Change
@@ -143,7 +143,7 @@ def final_state(tenant) -> dict:
     return TenantState(tenant).final()
 
 
-@dataclass(frozen=True)
+@dataclass
 class JournalUndo:
     """The undo of the apply a journal records (`leadconf undo`). `plan`: the inverse plan, None
     when the apply changed nothing; `finished`: the apply ran to its end (else the undo covers the
@@ -173,13 +173,12 @@ def undo_of_journal(journal: str | None, journal_dir: str, open_target: Callable
         raise PlanFileError(f"nothing to undo: no journal in {journal_dir}")
     header, events = read_journal(journal)
     plan = journal_plan(header, journal)
-    finished = bool(events) and events[-1].get("type") == "end" and events[-1].get("status") == "complete"
     made = made_changes(events)
     if not made:
-        return JournalUndo(journal, None, finished)
+        return JournalUndo(journal, None, finished(events))
     backend = open_target(plan.locator or plan.target)
     try:
         final = final_state(backend.read())
     finally:
         backend.close()
-    return JournalUndo(journal, inverse_plan(plan, made, final, journal), finished)
+    return JournalUndo(journal, inverse_plan(plan, made, final, journal), finished(events))

@@ -84,7 +84,7 @@ def test_a_target_named_for_a_sealed_plan_must_be_its_own():
 
 @pytest.mark.parametrize("env, told", [
     ("memory:other", True),
-    ("  memory:other  ", True),
+    ("  memory:yonder  ", True),
     ("MEMORY:test/", False),  # the plan's own target, spelt otherwise
     ("   ", False),
     (None, False),
@@ -215,6 +215,8 @@ def _interrupted(config, tmp_path):
     """A journal of an apply cut off in the middle of its first change: (plan, journal path)."""
     loaded = config(CONFIRMING)
     backend = MemoryBackend(tenant(statuses=("Open",)))
+    # what the plan shows (the target as typed), and where it finds the tenant again
+    backend.description, backend.locator = "snapshot:tenant.json", "snapshot:/tenants/tenant.json"
     plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
     journal = Journal.create(str(tmp_path / "journal"), plan.to_file_dict(), backend.description)
     journal.start(0, None)
@@ -226,7 +228,8 @@ def test_a_journal_is_resumed_on_its_own_target_after_the_changes_it_shows_start
     plan, path = _interrupted(config, tmp_path)
     notes = Notes()
     resumed = resumed_apply(path, "unused", note=notes)
-    assert resumed.target == "memory:test" and resumed.journal == path
+    assert resumed.target == "snapshot:/tenants/tenant.json" and resumed.journal == path
+    assert resumed.plan.target == "snapshot:tenant.json"
     assert resumed.interrupted == {0: None}
     assert resumed.plan.changes == plan.changes and resumed.sealed
     assert notes == []
@@ -244,12 +247,13 @@ def test_nothing_to_resume(tmp_path):
 
 def test_a_journal_goes_to_its_own_target_only(config, tmp_path, monkeypatch):
     _, path = _interrupted(config, tmp_path)
-    assert resumed_apply(path, "", given="memory:TEST").target == "memory:test"
+    where = "snapshot:/tenants/tenant.json"
+    assert resumed_apply(path, "", given="snapshot:/tenants/./tenant.json").target == where
     with pytest.raises(PlanFileError, match=f"is not the target of the journal {path} "):
-        resumed_apply(path, "", given="memory:other")
+        resumed_apply(path, "", given="snapshot:tenant.json")  # relative: another file, here
     monkeypatch.setenv("LEADCONF_TARGET", "memory:other")
     notes = Notes()
-    assert resumed_apply(path, "", note=notes).target == "memory:test"
+    assert resumed_apply(path, "", note=notes).target == where
     assert notes == [f"the journal {path} applies to its own target, not to $LEADCONF_TARGET (memory:other)"]
 
 
@@ -258,6 +262,6 @@ def test_an_edited_journal_is_not_resumed(config, tmp_path):
     with open(path, encoding="utf-8") as fh:
         text = fh.read()
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text.replace('"memory:test"', '"memory:elsewhere"', 1))
+        fh.write(text.replace('"target": "snapshot:tenant.json"', '"target": "snapshot:other.json"', 1))  # the header's
     with pytest.raises(PlanFileError, match="does not carry a valid seal"):
         resumed_apply(path, "")

@@ -55,6 +55,8 @@ def _never(target):
 def _applied(config, tmp_path, backend=None):
     """An apply of CONFIG (one update, one create) to a memory tenant: (backend, journal path)."""
     backend = backend or MemoryBackend(tenant([("Customer", {"group": "Customer"}), ("Lead", {"group": "Customer"})]))
+    # what the plan shows (the target as typed), and where it finds the tenant again
+    backend.description, backend.locator = "snapshot:tenant.json", "snapshot:/tenants/tenant.json"
     plan = build_plan(config(CONFIG), backend.read(), backend.description, backend.locator)
     assert [(c.action, c.name) for c in plan.changes if c.action != "reorder"] == [("update", "Lead")]
     session = ApplySession(backend, journal_dir=str(tmp_path / "journal"))
@@ -69,7 +71,7 @@ def test_the_undo_of_a_finished_apply_inverts_every_change_against_the_tenant_re
     undo = undo_of_journal(journal, str(tmp_path / "elsewhere"), opener)
     assert isinstance(undo, JournalUndo)
     assert undo.journal == journal and undo.finished is True
-    assert opener.targets == ["memory:test"] and opener.closed == 1  # the plan's locator, read once, closed
+    assert opener.targets == ["snapshot:/tenants/tenant.json"] and opener.closed == 1  # the locator, read once, closed
     changes = {(c.action, c.kind, c.name): c for c in undo.plan.changes}
     update = changes[("update", "category", "Lead")]
     assert update.key == lead.id
@@ -77,7 +79,7 @@ def test_the_undo_of_a_finished_apply_inverts_every_change_against_the_tenant_re
     assert update.after == {"group": "customer", "lead_status": False}
     assert update.fingerprint == fingerprint(lead)  # the item as the tenant holds it now
     assert update.reason == f"undo of the apply recorded in {journal}"
-    assert undo.plan.locator == "memory:test"
+    assert (undo.plan.target, undo.plan.locator) == ("snapshot:tenant.json", "snapshot:/tenants/tenant.json")
 
 
 def test_the_undos_fingerprints_come_from_the_tenant_as_it_is_when_the_undo_is_made(config, tmp_path):
