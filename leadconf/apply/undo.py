@@ -2,7 +2,8 @@
 plan that `leadconf apply PLANFILE` carries out to go back.
 
 It is made from the journal, not from one run's report, so that it covers everything one plan did
-over an interrupted run and any number of resumed ones (journal.made_changes).
+over an interrupted run and any number of resumed ones (journal.made_changes): by the apply itself
+when it ends (`write_undo_plan`), and from the journal alone by `leadconf undo` (`undo_of_journal`).
 """
 
 from __future__ import annotations
@@ -10,17 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from leadconf.apply.journal import Made, finished, journal_plan, latest_journal, made_changes, read_journal, undo_path
 from leadconf.apply.runner import ApplyReport
+from leadconf.backends.base import Backend
 from leadconf.errors import PlanFileError
 from leadconf.plan.change import Change
 from leadconf.plan.plan import Plan
 from leadconf.vocabulary import LIST_KINDS, VALUE_KINDS, fingerprint, item_fingerprint, list_fingerprint
-
-if TYPE_CHECKING:
-    from leadconf.backends.base import Backend
 
 _REASON = "undo of the apply recorded in {journal}"
 # The command that writes (and applies) the undo of a journal from the journal alone.
