@@ -4,6 +4,7 @@ Tenant, what a saved plan records, and how the concurrent reads are bounded."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -31,29 +32,37 @@ def test_the_backend_shares_its_api_client(reference):  # noqa: F811
 
 
 class Counting(ReferenceServer):
-    """The reference server, counting how many requests it answers at once (each answer waits a little)."""
+    """The reference server, counting how many requests it answers at once. Until `target` requests
+    are in flight together (or 2 s have passed), each waits for the others; then each is held a
+    little, so that a pool wider than `target` shows."""
 
-    def __init__(self, **overrides):
+    def __init__(self, target, **overrides):
         super().__init__(**overrides)
-        self.lock, self.now, self.most = threading.Lock(), 0, 0
-        self.release = threading.Event()
+        self.target, self.now, self.most, self.reached = target, 0, 0, False
+        self.cond = threading.Condition()
 
     def __call__(self, request):
-        with self.lock:
+        if request.url.path.endswith("/User/currentPrincipal"):  # the read's first request goes alone
+            return super().__call__(request)
+        with self.cond:
             self.now += 1
             self.most = max(self.most, self.now)
+            if self.now >= self.target:
+                self.reached = True
+                self.cond.notify_all()
+            self.cond.wait_for(lambda: self.reached, timeout=2)
         try:
-            self.release.wait(0.05)
+            time.sleep(0.02)
             return super().__call__(request)
         finally:
-            with self.lock:
+            with self.cond:
                 self.now -= 1
 
 
-def _read_with(workers, **overrides):
+def _read_with(workers, target, **overrides):
     import httpx
 
-    server = Counting(**overrides)
+    server = Counting(target, **overrides)
     options = {} if workers is None else {"workers": workers}
     backend = open_superoffice("https://crm.example.com/Cust12345", transport=httpx.MockTransport(server), environ=ENV,
                                **options)
@@ -71,14 +80,14 @@ def _categories(n):
 
 @pytest.mark.parametrize("workers, most", [(-1, 1), (0, 4), (1, 1), (2, 2)])
 def test_the_concurrent_reads_are_bounded_by_the_workers(workers, most):
-    server, tenant = _read_with(workers, **_categories(6))
+    server, tenant = _read_with(workers, most, **_categories(6))
     assert server.most == most
     assert len(tenant.categories) == 6
 
 
 def test_four_reads_at_once_by_default():
     assert DEFAULT_WORKERS == 4
-    server, _ = _read_with(None, **_categories(8))
+    server, _ = _read_with(None, 4, **_categories(8))
     assert server.most == 4
 
 

@@ -204,6 +204,15 @@ def test_a_rule_for_a_trigger_not_in_the_list_is_appended_once():
     assert settings[0] == {"TriggerType": "SaleSold", "Enabled": True}
 
 
+def test_a_rule_replaces_the_entity_of_its_trigger_as_read_from_json():
+    """Settings and rule as an answer and a plan give them: decoded JSON, not the same string objects."""
+    settings = json.loads(json.dumps([{"TriggerType": "SaleSold", "Enabled": True, "DefaultCategory": 3}]))
+    rule = codec.automation_from_api(json.loads(json.dumps({"TriggerType": "SaleSold", "DefaultCategory": 4})))
+    codec.upsert_automation(settings, rule)
+    assert settings == [{"TriggerType": "SaleSold", "Enabled": False, "DefaultCategory": 4, "UserConfirmation": False,
+                         "LeadstatusId": 0}]
+
+
 def test_a_distribute_step_is_sent_whole_over_what_was_read():
     base = _sample("step_get")
     step = DistributeStep(step_id=70, flow_id=7, associates=(2,), user_groups=(1, 3), only_unassigned=False,
@@ -234,6 +243,13 @@ def test_only_the_distribute_to_owner_steps_of_a_flow_are_read_in_their_order():
     assert flow.id == 7 and flow.name == "Lead nurturing"
     assert [(s.step_id, s.flow_id, s.associates) for s in flow.distribute_steps] == [(72, 7, (2,)), (71, 7, (1,))]
     assert flow.distribute_step.step_id == 72
+
+
+def test_a_step_of_a_type_named_before_distribute_to_owner_is_not_a_distribute_step():
+    # AddToList: the step type of the reference page's own GetWorkflowStep sample
+    flow = codec.flow_from_api({"WorkflowId": 7, "Steps": [{"WorkflowStepId": 68, "StepType": "AddToList"},
+                                                           {"WorkflowStepId": 70, "StepType": "DistributeToOwner"}]}, "f")
+    assert [s.step_id for s in flow.distribute_steps] == [70]
 
 
 def test_a_flow_without_steps_or_name_reads_as_empty():
@@ -357,6 +373,10 @@ def test_an_override_without_database_or_system_wide_values_is_over_the_hard_def
     assert codec.resolve_utm(("PC", "1"), Levels(HardDefault="0")) == (False, "PC", True)
 
 
+def test_a_level_the_reference_does_not_list_is_no_override():
+    assert codec.resolve_utm(("Company", "1"), Levels()) == (True, "", True)
+
+
 def test_an_override_with_no_value_below_it_is_over_an_off_tenant_wide_value():
     assert codec.resolve_utm(("Group", "1"), Levels()) == (False, "Group", True)
 
@@ -398,6 +418,24 @@ def test_only_the_mailing_utm_preference_is_utm():
     assert codec.utm_from_preferences([other_section, _utm("Database", "0"), other_key]) == (False, "", False)
     assert codec.utm_from_preferences([{"RawValue": "1", "Level": "PC"}]) is None
     assert codec.utm_from_preferences([]) is None
+
+
+def test_a_snapshot_utm_value_at_the_undefined_level_is_off():
+    """A snapshot file read from disk: its level names are not the codec's own string objects."""
+    doc = json.loads(json.dumps({"preferences": [_utm("Undefined", "1")]}))
+    tenant = codec.tenant_from_document(doc)
+    assert (tenant.utm_tracking, tenant.utm_override, tenant.utm_effective) == (False, "", None)
+
+
+@pytest.mark.parametrize("section, key", [
+    ("Alerts", codec.UTM_KEY), ("Sale", codec.UTM_KEY), (codec.UTM_SECTION, "AutoSaveUtm"), (codec.UTM_SECTION, "UtmSource"),
+])
+def test_a_preference_next_to_the_utm_one_is_not_utm(section, key):
+    """Sections and keys that sort before and after Mailing / EnableUTMSaving."""
+    other = {"Specification": {"Section": section, "Key": key}, "RawValue": "0", "Level": "PC"}
+    prefs = json.loads(json.dumps([other, _utm("Database", "1"), other]))
+    assert codec.utm_from_preferences(prefs) == (True, "", True)
+    assert codec.utm_from_preferences(json.loads(json.dumps([other]))) is None
 
 
 def test_a_snapshot_utm_preference_at_an_unknown_level_is_refused():
@@ -448,6 +486,12 @@ def test_an_associate_list_entry_with_blank_names_keeps_the_mdo_names_and_either
     mdo[1]["Deleted"] = True
     got = codec.associates_from_api(mdo, carriers)
     assert got == [NamedItem(1, "Admin Adminson", True, "Admin Adminson"), NamedItem(2, "ARNE", True, "Arne B. Arnesen")]
+
+
+def test_an_associate_list_entry_without_deleted_is_not_deleted():
+    carriers = [{"AssociateId": 1, "Name": "ADM0", "FullName": "Admin Adminson"}]
+    assert codec.associates_from_api(_sample("mdo_associate")[:1], carriers) == [
+        NamedItem(1, "ADM0", False, "Admin Adminson")]
 
 
 def test_a_malformed_associate_list_entry_is_located():

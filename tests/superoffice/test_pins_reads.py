@@ -44,6 +44,16 @@ def test_a_flow_without_a_distribute_step_fetches_no_step(reference):  # noqa: F
     assert [(f.id, f.name, f.distribute_steps) for f in tenant.flows] == [(7, "Lead nurturing", ())]
 
 
+@pytest.mark.parametrize("other", ["AddToList", "SendEmail"])
+def test_a_step_of_another_type_is_not_fetched(reference, other):  # noqa: F811
+    steps = [{"WorkflowStepId": 69, "WorkflowId": 7, "StepType": other, "Rank": 1},
+             {"WorkflowStepId": 70, "WorkflowId": 7, "StepType": "DistributeToOwner", "Rank": 2}]
+    server, backend = reference(flow_get=dict(_sample("flow_get"), Steps=steps))
+    tenant = backend.read()
+    assert [s.body for s in _asked(server, "step_get")] == [{"WorkflowStepId": 70}]
+    assert [s.step_id for s in tenant.flows[0].distribute_steps] == [70]
+
+
 def test_each_flow_of_the_list_is_read_by_its_id(reference):  # noqa: F811
     server, backend = reference()
     backend.read()
@@ -344,3 +354,28 @@ def test_the_tenant_wide_utm_value_only_with_marketing(emulator_factory, open_ba
     emu.inject("status", status=404, match=r"GET .*/MDOList/emailflow$")
     tenant = open_backend(emu).read()
     assert tenant.utm_tracking is None and tenant.utm_error == ""
+
+
+# -- the agents' Get calls are reads: a lost answer is asked again ----------------------------------------
+
+
+@pytest.mark.parametrize("agent", ["GetCategoryEntity", "GetAllAutomatedCategoryUpdates", "GetAssociateList",
+                                   "GetEmailFlow", "GetWorkflowStep"])
+def test_a_lost_answer_to_an_agent_read_is_asked_again(emulator_factory, open_backend, tenant_doc, agent):
+    emu = emulator_factory(tenant_doc)
+    expected = open_backend(emu).read()
+    emu.requests.clear()
+    emu.inject("drop", match=rf"POST .*/{agent}$")
+    tenant = open_backend(emu).read()
+    assert tenant == expected
+    assert [r.status for r in emu.requests if r.path.endswith(agent)][:2] == [0, 200]
+
+
+def test_a_category_answer_in_the_wrong_shape_names_the_category(reference):  # noqa: F811
+    _, backend = reference(category_get=[_sample("category_get")])
+    with pytest.raises(RemoteError, match="expected a JSON object, got list") as caught:
+        backend.read_item("category", 12)
+    assert caught.value.item == "category 12"
+    with pytest.raises(RemoteError, match="expected a JSON object, got list") as caught:
+        backend.read()
+    assert caught.value.item == "category 'Lead'"

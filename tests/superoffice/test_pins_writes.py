@@ -139,6 +139,15 @@ def test_a_link_taken_away_is_sent_unselected(reference):  # noqa: F811
     assert [(e["Id"], e["Selected"]) for e in heads] == [(100, False)]
 
 
+def test_the_links_returned_are_the_ones_the_server_answers(reference):  # noqa: F811
+    # the reference answers the PUT with its sample (heading 100 selected), whatever was sent
+    server, backend = reference(category_list=LINKS)
+    current = backend.read_item("category", 12)
+    stored = backend.write("category", replace(current, headings=()))
+    assert _bodies(server, "category_headings_put")
+    assert stored.headings == (100,)
+
+
 def test_a_link_to_an_id_the_tenant_does_not_have_is_refused_before_writing_it(reference):  # noqa: F811
     server, backend = reference(category_list=LINKS)
     current = backend.read_item("category", 12)
@@ -316,6 +325,16 @@ def test_an_automation_rule_written_without_read_item_reads_the_settings_first(r
     assert [s["TriggerType"] for s in body["Settings"]] == ["SaleSold", "SaleRegistered"]
 
 
+def test_the_rule_returned_is_the_saved_entity_of_its_trigger(reference):  # noqa: F811
+    sold = dict(_sample("automation_save")[0], DefaultCategory=12)
+    changed = dict(_sample("automation_save")[0], TriggerType="LeadStatusChanged", DefaultCategory=2, LeadstatusId=3)
+    _, backend = reference(automation_save=[changed, sold])
+    assert backend.write("category_automation", AutomationRule("SaleSold", True, False, 12, 0)).trigger == "SaleSold"
+    _, backend = reference(automation_save=[sold, changed])
+    stored = backend.write("category_automation", AutomationRule("LeadStatusChanged", True, False, 2, 3))
+    assert (stored.trigger, stored.category_id, stored.lead_status_id) == ("LeadStatusChanged", 2, 3)
+
+
 def test_an_automation_save_answered_without_the_rule_is_an_error(reference):  # noqa: F811
     _, backend = reference(automation_save=[dict(_sample("automation_save")[0], TriggerType="SaleLost")])
     with pytest.raises(RemoteError, match="the saved settings do not contain this trigger") as caught:
@@ -396,6 +415,16 @@ def test_a_distribute_step_gone_is_a_clear_error(so, open_backend):
     assert so.writes() == []
 
 
+def test_a_step_that_became_another_type_is_not_written_over(reference):  # noqa: F811
+    # the reference page's own sample answer: an AddToList step
+    added = {"WorkflowStepId": 70, "WorkflowId": 7, "StepType": "AddToList", "Rank": 2}
+    server, backend = reference(step_get=added)
+    with pytest.raises(RemoteError, match=r"step 70 is a 'AddToList' step, not Distribute to owner"):
+        backend.write("lead_distribution", DistributeStep(70, 7, associates=(2,)))
+    assert backend.read_item("lead_distribution", 70) is None
+    assert "step_save" not in _keys(server)
+
+
 def test_a_step_read_as_another_type_is_not_written_over(emulator_factory, open_backend, tenant_doc):
     emu = emulator_factory(tenant_doc)
     backend = open_backend(emu)
@@ -424,3 +453,24 @@ def test_an_error_that_is_not_a_licence_error_is_not_called_one(so, open_backend
     with pytest.raises(RemoteError) as caught:
         backend.write("lead_distribution", replace(current, associates=(2,)))
     assert "licence" not in str(caught.value)
+
+
+# -- saves of a whole entity are sent again when the answer is lost ----------------------------------------
+
+
+def test_a_lost_answer_to_an_automation_save_is_sent_again(so, open_backend):
+    backend = open_backend(so)
+    current = backend.read_item("category_automation", "SaleSold")
+    so.inject("drop", apply=True, match=r"POST .*/SaveAllAutomatedCategoryUpdates$")
+    stored = backend.write("category_automation", replace(current, category_id=1))
+    assert stored.category_id == 1
+    assert _saves(so, "/SaveAllAutomatedCategoryUpdates") == [0, 200]
+
+
+def test_a_lost_answer_to_a_step_save_is_sent_again(so, open_backend):
+    backend = open_backend(so)
+    current = backend.read_item("lead_distribution", 70)
+    so.inject("drop", apply=True, match=r"POST .*/SaveWorkflowStep$")
+    stored = backend.write("lead_distribution", replace(current, associates=(2,)))
+    assert stored.associates == (2,)
+    assert _saves(so, "/SaveWorkflowStep") == [0, 200]
