@@ -373,8 +373,9 @@ def test_an_override_without_database_or_system_wide_values_is_over_the_hard_def
     assert codec.resolve_utm(("PC", "1"), Levels(HardDefault="0")) == (False, "PC", True)
 
 
-def test_a_level_the_reference_does_not_list_is_no_override():
-    assert codec.resolve_utm(("Company", "1"), Levels()) == (True, "", True)
+@pytest.mark.parametrize("level", ["Company", "Workstation"])
+def test_a_level_the_reference_does_not_list_is_no_override(level):
+    assert codec.resolve_utm((level, "1"), Levels()) == (True, "", True)
 
 
 def test_an_override_with_no_value_below_it_is_over_an_off_tenant_wide_value():
