@@ -48,7 +48,7 @@ GROUPS = {
         ["leadconf/diff.py", "leadconf/vocabulary.py", "leadconf/plan/plan.py", "leadconf/plan/safety.py",
          "leadconf/plan/change.py", "leadconf/apply/runner.py", "leadconf/apply/state.py",
          "leadconf/apply/session.py", "leadconf/apply/undo.py", "leadconf/apply/journal.py",
-         "leadconf/backends/snapshot.py", "leadconf/backends/snapshot_log.py"],
+         "leadconf/apply/saved.py", "leadconf/backends/snapshot.py", "leadconf/backends/snapshot_log.py"],
         ["tests/core", "tests/test_scenarios.py", "tests/test_cli.py", "tests/test_snapshot_log.py",
          "tests/reliability", "tests/test_everyday_loop.py"],
     ),
@@ -68,6 +68,11 @@ GROUPS = {
 }
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "__pycache__", ".leadconf", "*.sqlite", ".hypothesis",
                                      ".pytest_cache", ".mypy_cache", ".ruff_cache", ".import_linter_cache")
+
+
+def _modules(name: str) -> list[str]:
+    """The group's modules that exist (a module listed ahead of the change that adds it is skipped)."""
+    return [m for m in GROUPS[name][0] if os.path.exists(os.path.join(ROOT, m))]
 
 
 def _command(name: str) -> str:
@@ -224,15 +229,16 @@ def _plans(work: str, groups, recorded, jobs: int, compare: bool) -> dict[str, l
     pristine = os.path.join(work, "pristine")
     plans = {}
     for name in groups:
-        modules, args = GROUPS[name]
+        modules, args = _modules(name), GROUPS[name][1]
         tests = []
         for _, _, meta in runs:
             tests += [(_belongs(t, args), meta["position"][t], t) for t in meta["order"] if _belongs(t, args) is not None]
         tests.sort()
         index = {t: i for i, (_, _, t) in enumerate(tests)}
         spawners = {s for _, _, meta in runs for s in meta["spawners"]}
-        if "" in spawners:
-            raise SystemExit("a process was started outside any test: its lines cannot be attributed")
+        # a process started outside any test (collection, a shared fixture): what it runs is not
+        # measured and belongs to no test, so every mutant runs the whole command
+        disabled = "a process was started outside any test" if "" in spawners else ""
         lines: dict[str, dict[str, list[int]]] = {}
         for module in modules:
             per_line: dict[int, set[int]] = {}
@@ -253,7 +259,7 @@ def _plans(work: str, groups, recorded, jobs: int, compare: bool) -> dict[str, l
         for k in range(jobs):
             plan = {"modules": modules, "pristine": pristine, "full": _command(name), "select": PYTEST,
                     "tests": [t for _, _, t in tests], "always": sorted(index[s] for s in spawners if s in index),
-                    "lines": lines, "compare": compare, "log": os.path.join(work, f"{name}.select.{k}.jsonl")}
+                    "lines": lines, "compare": compare, "disabled": disabled, "log": os.path.join(work, f"{name}.select.{k}.jsonl")}
             path = os.path.join(work, f"{name}.plan.{k}.json")
             with open(path, "w", encoding="utf-8") as fh:
                 json.dump(plan, fh)
@@ -303,7 +309,10 @@ def main(argv=None) -> int:
     rng = random.Random(args.seed)
     sessions = {}
     for name in groups:
-        modules, _ = GROUPS[name]
+        modules = _modules(name)
+        missing = sorted(set(GROUPS[name][0]) - set(modules))
+        if missing:
+            print(f"{name}: not in this tree, left out: {', '.join(missing)}")
         cfg, session = os.path.join(work, f"{name}.toml"), os.path.join(work, f"{name}.sqlite")
         with open(cfg, "w", encoding="utf-8") as fh:
             fh.write(_config(modules, _command(name), args.timeout))
@@ -328,7 +337,7 @@ def main(argv=None) -> int:
             command = f"{sys.executable} tools/mutation_select.py {plans[name][k]}" if args.select else _command(name)
             cfg = shard.replace(".sqlite", ".toml")
             with open(cfg, "w", encoding="utf-8") as fh:
-                fh.write(_config(GROUPS[name][0], command, args.timeout))
+                fh.write(_config(_modules(name), command, args.timeout))
             work_lists[k].append((cfg, shard))
 
     def worker(k: int) -> None:
@@ -351,7 +360,7 @@ def _retest(work: str, groups, brief: bool) -> int:
         paths = _sessions_of(work, name)
         if not paths:
             continue
-        modules = GROUPS[name][0]
+        modules = _modules(name)
         changed = [m for m in modules if not _same_file(os.path.join(ROOT, m), os.path.join(tree, m))]
         if changed:
             print(f"{name}: not retested, the code changed since the run: {', '.join(changed)}")
@@ -373,6 +382,8 @@ def _retest(work: str, groups, brief: bool) -> int:
 
 
 def _same_file(a: str, b: str) -> bool:
+    if not (os.path.exists(a) and os.path.exists(b)):
+        return False
     with open(a, "rb") as fa, open(b, "rb") as fb:
         return fa.read() == fb.read()
 

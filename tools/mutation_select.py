@@ -85,6 +85,8 @@ def _lookup_lines(source: str, lo: int, hi: int) -> tuple[list[int] | None, str]
 
 def decide(plan: dict, cwd: str = ".") -> dict:
     """What to run for the mutant in cwd: {"mode": "selected"|"full"|"none", "tests": [...], "why": ...}."""
+    if plan.get("disabled"):
+        return {"mode": "full", "why": plan["disabled"]}
     mutated = []
     for module in plan["modules"]:
         with open(os.path.join(cwd, module), encoding="utf-8") as fh:
