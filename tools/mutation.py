@@ -192,20 +192,27 @@ def _record(work: str, groups, jobs: int) -> list[tuple[str, str, str]]:
     args: list[str] = []
     for name in groups:
         args += [a for a in GROUPS[name][1] if a not in args]
-    procs = []
-    for k in range(jobs):
-        tree = _tree(work, k)
-        data, listing = os.path.join(work, f"coverage.{k}"), os.path.join(work, f"tests.{k}.json")
+    def start(k: int) -> subprocess.Popen:
+        tree, data, listing = parts[k]
         cmd = [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--include=leadconf/*",
                "-m", "pytest", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=0", "-p", "mutation_cov", *args]
         env = _env_with_tools(tree, MUTATION_COV_OUT=listing, MUTATION_COV_PART=f"{k}/{jobs}")
-        procs.append((subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL), (tree, data, listing)))
+        log = open(os.path.join(work, f"record.{k}.log"), "w", encoding="utf-8")  # noqa: SIM115
+        return subprocess.Popen(cmd, cwd=tree, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    parts = [(_tree(work, k), os.path.join(work, f"coverage.{k}"), os.path.join(work, f"tests.{k}.json"))
+             for k in range(jobs)]
     print(f"recording which test executes which line ({jobs} part(s)): {' '.join(args)}", flush=True)
-    for proc, _ in procs:
+    procs = [start(k) for k in range(jobs)]
+    for k, proc in enumerate(procs):
         if proc.wait() != 0:
-            # the tests must pass on the unmutated copy, or every mutant would count as killed
-            raise SystemExit(f"the tests fail on the unmutated copy: {' '.join(args)}")
-    return [p[1] for p in procs]
+            with open(os.path.join(work, f"record.{k}.log"), encoding="utf-8") as fh:
+                print(fh.read()[-3000:])
+            print(f"part {k + 1} of {jobs} failed on the unmutated copy: once more (a test flaky under load?)", flush=True)
+            if start(k).wait() != 0:
+                # the tests must pass on the unmutated copy, or every mutant would count as killed
+                raise SystemExit(f"the tests fail on the unmutated copy (part {k + 1} of {jobs}): {' '.join(args)}")
+    return parts
 
 
 def _belongs(nodeid: str, args: list[str]) -> int | None:
@@ -405,6 +412,9 @@ def _selection_summary(work: str) -> None:
     print(f"\nselection: {len(entries)} mutants: {modes['selected']} ran only the tests that execute their lines "
           f"({fallbacks} of them fell back to the whole command), {modes['full']} the whole command, "
           f"{modes['none']} survived without running (no test executes their lines)")
+    ran = [e.get("selected_cpu", 0.0) + e.get("full_cpu", 0.0) for e in entries]
+    if any("selected_cpu" in e or "full_cpu" in e for e in entries):
+        print(f"CPU per mutant: {sum(ran) / len(ran):.1f} s (all the tests it ran)")
     compared = [e for e in entries if "full_exit" in e and e["mode"] != "full" and not e.get("fallback")]
     if not compared:
         return
@@ -422,7 +432,13 @@ def _selection_summary(work: str) -> None:
     sel_s = [e.get("selected_s", 0.0) + (e["full_s"] if e["mode"] == "full" or e.get("fallback") else 0.0)
              for e in entries if "full_s" in e]
     print(f"time per mutant: whole command {sum(full_s) / len(full_s):.1f} s, with selection "
-          f"{sum(sel_s) / len(sel_s):.1f} s (same mutants, same run)")
+          f"{sum(sel_s) / len(sel_s):.1f} s (same mutants, same run; wall clock)")
+    cpu = [e for e in entries if "full_cpu" in e]
+    if cpu:
+        sel_cpu = [e.get("selected_cpu", 0.0) + (e["full_cpu"] if e["mode"] == "full" or e.get("fallback") else 0.0)
+                   for e in cpu]
+        print(f"CPU per mutant: whole command {sum(e['full_cpu'] for e in cpu) / len(cpu):.1f} s, with selection "
+              f"{sum(sel_cpu) / len(sel_cpu):.1f} s")
 
 
 def _report(sessions, work, brief: bool = False) -> int:

@@ -25,6 +25,7 @@ import ast
 import difflib
 import json
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -123,11 +124,16 @@ def decide(plan: dict, cwd: str = ".") -> dict:
     return {"mode": "selected", "why": why, "tests": [plan["tests"][i] for i in sorted(found)], **where}
 
 
-def _run(argv: list[str]) -> tuple[int, float]:
-    started = time.monotonic()
+def _run(argv: list[str], entry: dict, key: str) -> int:
+    """Run argv; note its wall time and its CPU time (its own and its children's) in entry."""
+    started, before = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
     sys.stdout.flush()
     code = subprocess.run(argv).returncode
-    return code, time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    entry[f"{key}_s"] = round(time.monotonic() - started, 2)
+    entry[f"{key}_cpu"] = round(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, 2)
+    entry[f"{key}_exit"] = code
+    return code
 
 
 def main(argv=None) -> int:
@@ -144,13 +150,11 @@ def main(argv=None) -> int:
     entry["selected"] = len(choice.get("tests", []))
     code = 0
     if choice["mode"] == "selected":
-        code, entry["selected_s"] = _run(shlex.split(plan["select"]) + choice["tests"])
-        entry["selected_exit"] = code
+        code = _run(shlex.split(plan["select"]) + choice["tests"], entry, "selected")
         if code not in (0, 1):
             entry["fallback"] = True
     if choice["mode"] == "full" or entry.get("fallback") or plan.get("compare"):
-        code, entry["full_s"] = _run(full)
-        entry["full_exit"] = code
+        code = _run(full, entry, "full")
     with open(plan["log"], "a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry) + "\n")
     return code
