@@ -192,6 +192,7 @@ def _record(work: str, groups, jobs: int) -> list[tuple[str, str, str]]:
     args: list[str] = []
     for name in groups:
         args += [a for a in GROUPS[name][1] if a not in args]
+
     def start(k: int) -> subprocess.Popen:
         tree, data, listing = parts[k]
         cmd = [sys.executable, "-m", "coverage", "run", f"--data-file={data}", "--include=leadconf/*",
