@@ -1,0 +1,77 @@
+"""The diff (leadconf/diff.py) pinned where an exhaustive mutation run of that module found it
+unpinned: what each change says (its reason, its fields, its place in the plan) and what the
+warnings point at."""
+
+from __future__ import annotations
+
+from leadconf.diff import build_plan, diff
+from tests.core.conftest import AutomationRule, tenant
+
+CUSTOMER = ("Customer", {"group": "Customer"})
+
+
+def _changes(loaded, live):
+    return diff(loaded.config, live, loaded.source).changes
+
+
+def test_a_description_is_written_as_the_config_has_it_spaces_and_all(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Customer, description: " Sales leads "}
+    """)
+    changes = _changes(loaded, tenant([("Customer", {"tooltip": "Sales leads"})]))
+    assert [(c.action, c.before, c.after) for c in changes] == [
+        ("update", {"description": "Sales leads"}, {"description": " Sales leads "})]
+
+
+def test_deletes_come_after_the_category_automation_and_the_marketing_settings(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          prune: true
+          items:
+            - {name: Customer, group: customer}
+        category_automation:
+          sale_sold: {enabled: true, category: Customer}
+        marketing:
+          utm_tracking: true
+    """)
+    live = tenant([CUSTOMER, "Drop"])
+    live.utm_tracking = False
+    assert [(c.action, c.kind) for c in _changes(loaded, live)] == [
+        ("create", "category_automation"), ("update", "utm_tracking"), ("delete", "category")]
+
+
+def test_an_automation_change_says_whether_the_rule_is_new_or_differs(config):
+    loaded = config("""
+        version: 1
+        category_automation:
+          sale_sold: {enabled: true, category: Customer}
+          sale_lost: {enabled: true, category: Customer}
+    """)
+    live = tenant([CUSTOMER], automation=[AutomationRule(trigger="SaleLost", enabled=False, category_id=1)])
+    changes = _changes(loaded, live)
+    assert [(c.action, c.name, c.key, c.before, c.after, c.reason, c.fingerprint is None) for c in changes] == [
+        ("create", "sale_sold", "SaleSold", None, {"enabled": True, "category": "Customer"},
+         "the tenant has no rule for this trigger", True),
+        ("update", "sale_lost", "SaleLost", {"enabled": False}, {"enabled": True},
+         "the rule differs from the config", False),
+    ]
+
+
+def test_a_did_you_mean_warning_points_at_the_line_of_the_created_item(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          prune: true
+          items:
+            - {name: Customer, group: customer}
+            - {name: Partners}
+    """)
+    plan = build_plan(loaded, tenant([CUSTOMER, "Partner"]), "memory:test")
+    [warning] = [w for w in plan.warnings if w.rule == "LC301"]
+    assert (warning.file.endswith("leadconf.yaml"), warning.line, warning.severity) == (True, 6, "warning")
+    assert warning.message.startswith("category 'Partners' is created while 'Partner' is deleted: did you mean "
+                                      "renamed_from: 'Partner'?")
