@@ -5,7 +5,7 @@ warnings point at."""
 from __future__ import annotations
 
 from leadconf.diff import build_plan, diff
-from tests.core.conftest import AutomationRule, tenant
+from tests.core.conftest import AutomationRule, DistributeStep, Flow, NamedItem, tenant
 
 CUSTOMER = ("Customer", {"group": "Customer"})
 
@@ -75,3 +75,65 @@ def test_a_did_you_mean_warning_points_at_the_line_of_the_created_item(config):
     assert (warning.file.endswith("leadconf.yaml"), warning.line, warning.severity) == (True, 6, "warning")
     assert warning.message.startswith("category 'Partners' is created while 'Partner' is deleted: did you mean "
                                       "renamed_from: 'Partner'?")
+
+
+def test_a_switched_off_rule_the_tenant_does_not_have_is_no_change(config):
+    loaded = config("""
+        version: 1
+        category_automation:
+          sale_sold: {enabled: false}
+    """)
+    assert _changes(loaded, tenant(["Customer"])) == []
+
+
+def test_a_pruned_item_is_deleted_from_not_deleted_to_deleted(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          prune: true
+          items:
+            - {name: Customer, group: customer}
+    """)
+    [delete] = _changes(loaded, tenant([CUSTOMER, "Drop", ("Gone", {"deleted": True})]))
+    assert (delete.action, delete.name, delete.key, delete.before, delete.after, delete.reason) == (
+        "delete", "Drop", 2, {"deleted": False}, {"deleted": True}, "not in the config, and the list has prune: true")
+
+
+def test_associates_named_by_full_name_match_the_tenants_login_names(config):
+    loaded = config("""
+        version: 1
+        marketing:
+          lead_distribution: {flow: Web, associates: [Ann Smith], fallback: Bob Jones}
+    """)
+    people = [NamedItem(1, "ann", full_name="Ann Smith"), NamedItem(2, "bob", full_name="Bob Jones")]
+    step = DistributeStep(step_id=11, flow_id=5, associates=(1,), default_associate=2, rank=1)
+    live = tenant(["Customer"], associates=people, flows=[Flow(5, "Web", (step,))], licenses=frozenset({"marketingpremium"}))
+    assert _changes(loaded, live) == []
+    step = DistributeStep(step_id=11, flow_id=5, associates=(2,), default_associate=1, rank=1)
+    live = tenant(["Customer"], associates=people, flows=[Flow(5, "Web", (step,))], licenses=frozenset({"marketingpremium"}))
+    [change] = _changes(loaded, live)
+    assert (change.before, change.after) == ({"associates": ["bob"], "fallback": "ann"},
+                                             {"associates": ["Ann Smith"], "fallback": "Bob Jones"})
+
+
+def test_a_plan_records_the_digest_of_a_list_only_when_it_reorders_or_prunes_it(config):
+    creates = build_plan(config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Customer, group: customer}
+            - {name: Old, deleted: true}
+            - {name: New}
+    """), tenant([CUSTOMER, "Old"]), "memory:test")
+    assert [c.action for c in creates.changes] == ["create", "delete"]
+    assert creates.list_fingerprints == {}
+    assert creates.list_sizes == {"category": 2, "lead_status": 1}
+    reorders = build_plan(config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Lead}
+            - {name: Customer, group: customer}
+    """), tenant([CUSTOMER, "Lead"]), "memory:test")
+    assert [c.action for c in reorders.changes] == ["reorder"]
+    assert list(reorders.list_fingerprints) == ["category"]
