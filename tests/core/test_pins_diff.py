@@ -137,3 +137,18 @@ def test_a_plan_records_the_digest_of_a_list_only_when_it_reorders_or_prunes_it(
     """), tenant([CUSTOMER, "Lead"]), "memory:test")
     assert [c.action for c in reorders.changes] == ["reorder"]
     assert list(reorders.list_fingerprints) == ["category"]
+
+
+def test_restores_renames_and_updates_are_one_phase_in_the_configs_order(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Gone}
+            - {name: New name, renamed_from: Old name}
+            - {name: Customer, group: customer}
+            - {name: Lead, description: d}
+    """)
+    live = tenant([("Gone", {"deleted": True}), "Old name", "Customer", "Lead"])
+    assert [(c.action, c.name) for c in _changes(loaded, live)] == [
+        ("restore", "Gone"), ("rename", "New name"), ("update", "Customer"), ("update", "Lead")]
