@@ -152,3 +152,82 @@ def test_restores_renames_and_updates_are_one_phase_in_the_configs_order(config)
     live = tenant([("Gone", {"deleted": True}), "Old name", "Customer", "Lead"])
     assert [(c.action, c.name) for c in _changes(loaded, live)] == [
         ("restore", "Gone"), ("rename", "New name"), ("update", "Customer"), ("update", "Lead")]
+
+
+def test_a_delete_asked_for_by_the_config_goes_from_live_to_deleted(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Customer, group: customer}
+            - {name: Drop, deleted: true}
+    """)
+    [delete] = _changes(loaded, tenant([CUSTOMER, "Drop"]))
+    assert (delete.action, delete.name, delete.key, delete.before, delete.after, delete.reason, delete.source) == (
+        "delete", "Drop", 2, {"deleted": False}, {"deleted": True}, "marked deleted: true in the config",
+        loaded.source(("company_categories", "items", 1, "deleted")))
+    assert delete.source.endswith(":5")
+
+
+def test_new_items_at_the_end_take_the_ranks_after_the_highest(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: A}
+            - {name: B}
+            - {name: C}
+            - {name: D}
+            - {name: E}
+    """)
+    live = tenant(["A", "B", ("Gone", {"deleted": True})])
+    changes = _changes(loaded, live)
+    assert [(c.action, c.name, c.after["rank"]) for c in changes] == [("create", "C", 31), ("create", "D", 32),
+                                                                       ("create", "E", 33)]
+
+
+def test_a_reorder_says_why(config):
+    moved = _changes(config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: B}
+            - {name: A}
+    """), tenant(["A", "B"]))
+    between = _changes(config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: A}
+            - {name: New}
+            - {name: B}
+    """), tenant(["A", "B"]))
+    assert [(c.action, c.reason) for c in moved] == [("reorder", "the order differs from the config")]
+    assert [(c.action, c.reason) for c in between] == [("create", "not in the tenant, live or deleted"),
+                                                       ("reorder", "new items go between existing ones")]
+
+
+def test_a_switched_off_rule_without_confirmation_the_tenant_does_not_have_is_no_change(config):
+    loaded = config("""
+        version: 1
+        category_automation:
+          sale_sold: {enabled: false, confirm: false}
+    """)
+    assert _changes(loaded, tenant(["Customer"])) == []
+
+
+def test_names_are_shown_as_the_config_writes_them_but_a_rules_category_trimmed(config):
+    loaded = config("""
+        version: 1
+        category_automation:
+          sale_sold: {enabled: true, category: " Customer "}
+        marketing:
+          lead_distribution: {flow: Web, associates: [" bob "], fallback: " bob "}
+    """)
+    step = DistributeStep(step_id=11, flow_id=5, associates=(1,), default_associate=1, rank=1)
+    live = tenant(["Customer"], associates=[NamedItem(1, "ann"), NamedItem(2, "bob")], flows=[Flow(5, "Web", (step,))],
+                  licenses=frozenset({"marketingpremium"}))
+    assert [(c.kind, c.before, c.after) for c in _changes(loaded, live)] == [
+        ("category_automation", None, {"enabled": True, "category": "Customer"}),
+        ("lead_distribution", {"associates": ["ann"], "fallback": "ann"}, {"associates": [" bob "], "fallback": " bob "}),
+    ]
