@@ -231,3 +231,14 @@ def test_names_are_shown_as_the_config_writes_them_but_a_rules_category_trimmed(
         ("category_automation", None, {"enabled": True, "category": "Customer"}),
         ("lead_distribution", {"associates": ["ann"], "fallback": "ann"}, {"associates": [" bob "], "fallback": " bob "}),
     ]
+
+
+def test_a_rule_that_already_matches_does_not_hide_the_rules_after_it(config):
+    loaded = config("""
+        version: 1
+        category_automation:
+          sale_registered: {enabled: true, category: Customer}
+          sale_sold: {enabled: true, category: Customer}
+    """)
+    live = tenant([CUSTOMER], automation=[AutomationRule(trigger="SaleRegistered", enabled=True, category_id=1)])
+    assert [(c.action, c.name) for c in _changes(loaded, live)] == [("create", "sale_sold")]
