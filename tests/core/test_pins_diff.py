@@ -4,7 +4,10 @@ warnings point at."""
 
 from __future__ import annotations
 
+import pytest
+
 from leadconf.diff import build_plan, diff
+from leadconf.errors import ConfigError
 from tests.core.conftest import AutomationRule, DistributeStep, Flow, NamedItem, tenant
 
 CUSTOMER = ("Customer", {"group": "Customer"})
@@ -242,3 +245,28 @@ def test_a_rule_that_already_matches_does_not_hide_the_rules_after_it(config):
     """)
     live = tenant([CUSTOMER], automation=[AutomationRule(trigger="SaleRegistered", enabled=True, category_id=1)])
     assert [(c.action, c.name) for c in _changes(loaded, live)] == [("create", "sale_sold")]
+
+
+def test_the_did_you_mean_warning_names_the_closest_deleted_item(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          prune: true
+          items:
+            - {name: Customer, group: customer}
+            - {name: Partnrs}
+    """)
+    plan = build_plan(loaded, tenant([CUSTOMER, "Alpha", "Partner"]), "memory:test")
+    assert [w.message.split(":")[0] for w in plan.warnings if w.rule == "LC301"] == [
+        "category 'Partnrs' is created while 'Partner' is deleted"]
+
+
+def test_a_rule_error_found_against_the_tenant_stops_the_plan(config):
+    loaded = config("""
+        version: 1
+        category_automation:
+          sale_sold: {enabled: true, category: Nowhere}
+    """)
+    with pytest.raises(ConfigError) as refused:
+        build_plan(loaded, tenant([CUSTOMER]), "memory:test")
+    assert [d.severity for d in refused.value.diagnostics] == ["error"]

@@ -211,3 +211,23 @@ def test_a_file_that_is_not_a_plan_is_refused_saying_why(tmp_path, content, mess
     with pytest.raises(PlanFileError) as refused:
         load(str(path), Keys(None, None))
     assert str(refused.value) == message.format(path=path)
+
+
+def test_a_plan_file_with_many_problems_counts_all_it_does_not_show():
+    data = _saved(Keys(None, None))
+    data["changes"] = [dict(data["changes"][0], reason=1) for _ in range(10)]  # ten problems, and the summary
+    with pytest.raises(PlanFileError) as refused:
+        planfile.check_data(data, "plan.json")
+    assert str(refused.value).endswith("changes[4].reason: expected a string, got an integer (and 6 more)")
+
+
+def test_the_keys_and_a_saved_plan_are_values_that_cannot_change():
+    from dataclasses import FrozenInstanceError
+
+    keys = Keys(KEY, None)
+    saved = from_data(_saved(keys), keys)
+    with pytest.raises(FrozenInstanceError):
+        keys.shared = OTHER  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        saved.sealed = False  # type: ignore[misc]
+    assert {keys, Keys(KEY, None)} == {keys}
