@@ -8,6 +8,7 @@ import pytest
 
 from leadconf.diff import build_plan, diff
 from leadconf.errors import ConfigError
+from leadconf.vocabulary import list_fingerprint
 from tests.core.conftest import AutomationRule, DistributeStep, Flow, NamedItem, tenant
 
 CUSTOMER = ("Customer", {"group": "Customer"})
@@ -270,3 +271,79 @@ def test_a_rule_error_found_against_the_tenant_stops_the_plan(config):
     with pytest.raises(ConfigError) as refused:
         build_plan(loaded, tenant([CUSTOMER]), "memory:test")
     assert [d.severity for d in refused.value.diagnostics] == ["error"]
+
+
+def test_a_reorder_records_the_digest_of_the_list_as_the_tenant_holds_it(config):
+    live = tenant(["A", "B", "C"])
+    [reorder] = _changes(config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: C}
+            - {name: B}
+            - {name: A}
+    """), live)
+    assert reorder.fingerprint == list_fingerprint(live.categories)
+
+
+def test_pruned_items_are_deleted_in_the_tenants_order(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          prune: true
+          items:
+            - {name: B}
+    """)
+    assert [(c.action, c.name) for c in _changes(loaded, tenant(["A", "B", "C", "D"]))] == [
+        ("delete", "A"), ("delete", "C"), ("delete", "D")]
+
+
+def test_a_restore_says_when_it_was_found_by_an_earlier_name(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: New name, renamed_from: Old name}
+            - {name: Gone}
+    """)
+    changes = _changes(loaded, tenant([("Old name", {"deleted": True}), ("Gone", {"deleted": True})]))
+    restoring = "the item exists deleted; restoring keeps every record that points at it"
+    assert [(c.action, c.name, c.reason, c.meta) for c in changes] == [
+        ("restore", "New name", restoring + " (renamed from 'Old name')", {"old_name": "Old name"}),
+        ("restore", "Gone", restoring, {}),
+    ]
+    assert changes[0].before == {"name": "Old name", "deleted": True}
+    assert changes[0].after == {"name": "New name", "deleted": False}
+
+
+def test_items_below_their_new_place_are_renumbered_too(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: A}
+            - {name: New}
+            - {name: B}
+            - {name: C}
+    """)
+    live = tenant(["A", "B", "C"])
+    for rank, item in enumerate(live.categories, start=1):
+        item.rank = rank
+    changes = _changes(loaded, live)
+    assert [(c.action, c.name) for c in changes] == [("create", "New"), ("reorder", "category list")]
+    assert changes[0].after["rank"] == 2
+    assert changes[1].after == {"order": ["A", "New", "B", "C"], "ranks": {"B": 3, "C": 4}, "ids": {"B": 2, "C": 3}}
+    assert changes[1].before == {"order": ["A", "B", "C"]}
+
+
+def test_no_rename_is_suggested_when_nothing_is_deleted(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Partner, description: changed}
+            - {name: Partners}
+    """)
+    plan = build_plan(loaded, tenant(["Partner"]), "memory:test")
+    assert [c.action for c in plan.changes] == ["update", "create"]
+    assert [w for w in plan.warnings if w.rule == "LC301"] == []
