@@ -347,3 +347,15 @@ def test_no_rename_is_suggested_when_nothing_is_deleted(config):
     plan = build_plan(loaded, tenant(["Partner"]), "memory:test")
     assert [c.action for c in plan.changes] == ["update", "create"]
     assert [w for w in plan.warnings if w.rule == "LC301"] == []
+
+
+def test_in_a_long_list_only_the_items_that_move_are_renumbered(config):
+    names = [f"Item {n:03}" for n in range(1, 301)]
+    listed = names[:280] + ["New"] + names[280:]
+    loaded = config("version: 1\ncompany_categories:\n  items:\n" + "".join(f"    - {{name: {n}}}\n" for n in listed))
+    live = tenant(names)
+    for rank, item in enumerate(live.categories, start=1):
+        item.rank = rank
+    create, reorder = _changes(loaded, live)
+    assert (create.action, create.after["rank"]) == ("create", 281)
+    assert reorder.after["ranks"] == {n: rank + 1 for rank, n in enumerate(names[280:], start=281)}
