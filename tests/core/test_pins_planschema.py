@@ -331,8 +331,6 @@ def test_each_edit_is_refused_with_exactly_these_problems(edit, problems):
     assert check_plan_file(data) == problems
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a list fingerprint that is not a string crashes the schema check "
-                                       "(TypeError in _check_list_map; the CLI says 'internal error')")
 def test_a_list_fingerprint_that_is_not_a_string_is_a_problem_not_a_crash():
     data = base_data()
     data["list_fingerprints"] = {"category": 5}
