@@ -359,3 +359,22 @@ def test_in_a_long_list_only_the_items_that_move_are_renumbered(config):
     create, reorder = _changes(loaded, live)
     assert (create.action, create.after["rank"]) == ("create", 281)
     assert reorder.after["ranks"] == {n: rank + 1 for rank, n in enumerate(names[280:], start=281)}
+
+
+def test_the_utm_warning_names_the_level_and_the_value_in_effect(config):
+    from dataclasses import replace
+
+    loaded = config("""
+        version: 1
+        marketing:
+          utm_tracking: false
+    """)
+    live = replace(tenant(), utm_tracking=False, utm_override="Individual", utm_effective=True)
+    result = diff(loaded.config, live, loaded.source)
+    assert result.changes == []
+    [warning] = result.warnings
+    assert (warning.rule, warning.severity, warning.line) == ("LC302", "warning", 3)
+    assert warning.message == (
+        "UTM tracking: a value set at the Individual level (on) overrides the tenant-wide (Database) value that "
+        "leadconf writes, so it stays on for the signed-in user after apply; remove the Individual-level preference "
+        "Mailing/EnableUTMSaving in SuperOffice")
