@@ -257,7 +257,7 @@ def test_the_did_you_mean_warning_names_the_closest_deleted_item(config):
             - {name: Customer, group: customer}
             - {name: Partnrs}
     """)
-    plan = build_plan(loaded, tenant([CUSTOMER, "Alpha", "Partner"]), "memory:test")
+    plan = build_plan(loaded, tenant([CUSTOMER, "Zulu", "Alpha", "Partner"]), "memory:test")
     assert [w.message.split(":")[0] for w in plan.warnings if w.rule == "LC301"] == [
         "category 'Partnrs' is created while 'Partner' is deleted"]
 

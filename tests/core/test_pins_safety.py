@@ -244,3 +244,11 @@ def test_a_malformed_change_or_warning_is_refused_not_raised():
         data["checksum"] = _checksum(data)
         with pytest.raises(PlanFileError, match=r"^the plan file is incomplete or malformed \((KeyError|TypeError|ValueError): "):
             Plan.from_file_dict(data)
+
+
+def test_a_policy_may_count_lists_of_one_item_and_a_list_of_none_is_never_counted():
+    one = {"max_change_percent": 30.0, "min_list_size": 1}
+    assert _reasons(_plan([_change("update")], {"category": 1}, one)) == [
+        TOO_MANY.format(count=1, size=1, share="100.0", limit=30)]
+    none = {"max_change_percent": 30.0, "min_list_size": 0}
+    assert _reasons(_plan([_change("restore")], {"category": 0}, none)) == []
