@@ -378,3 +378,31 @@ def test_the_utm_warning_names_the_level_and_the_value_in_effect(config):
         "UTM tracking: a value set at the Individual level (on) overrides the tenant-wide (Database) value that "
         "leadconf writes, so it stays on for the signed-in user after apply; remove the Individual-level preference "
         "Mailing/EnableUTMSaving in SuperOffice")
+
+
+def test_an_earlier_name_that_names_nothing_is_a_create(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Customer, group: customer}
+            - {name: Brand new, renamed_from: Never existed}
+    """)
+    changes = _changes(loaded, tenant([CUSTOMER]))
+    assert [(c.action, c.name, c.key) for c in changes] == [("create", "Brand new", None)]
+
+
+def test_the_distribution_is_read_from_the_flow_the_config_names(config):
+    loaded = config("""
+        version: 1
+        marketing:
+          lead_distribution: {flow: alpha, associates: [bob]}
+    """)
+    web = DistributeStep(step_id=11, flow_id=5, associates=(2,), rank=1)
+    alpha = DistributeStep(step_id=21, flow_id=6, associates=(1,), rank=1)
+    live = tenant(["Customer"], associates=[NamedItem(1, "ann"), NamedItem(2, "bob")],
+                  flows=[Flow(5, "Web", (web,)), Flow(6, "Alpha", (alpha,))], licenses=frozenset({"marketingpremium"}))
+    [change] = _changes(loaded, live)
+    assert (change.name, change.key, change.before, change.after) == ("Alpha", 21, {"associates": ["ann"]},
+                                                                      {"associates": ["bob"]})
+    assert change.reason == 'the "Distribute to owner" step of flow \'Alpha\' differs from the config'
