@@ -406,3 +406,45 @@ def test_the_distribution_is_read_from_the_flow_the_config_names(config):
     assert (change.name, change.key, change.before, change.after) == ("Alpha", 21, {"associates": ["ann"]},
                                                                       {"associates": ["bob"]})
     assert change.reason == 'the "Distribute to owner" step of flow \'Alpha\' differs from the config'
+
+
+def test_a_deleted_item_the_tenant_never_had_is_no_change(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: Customer, group: customer}
+            - {name: Ghost, deleted: true}
+            - {name: New}
+    """)
+    changes = _changes(loaded, tenant([CUSTOMER]))
+    assert [(c.action, c.name, c.after.get("rank")) for c in changes] == [("create", "New", 11)]
+
+
+def test_a_list_in_the_wrong_order_is_reordered_whatever_its_ids(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: A}
+            - {name: B}
+    """)
+    live = tenant([("A", {"rank": 20}), ("B", {"rank": 10})])  # ids 1, 2; the tenant shows B first
+    [reorder] = _changes(loaded, live)
+    assert (reorder.action, reorder.before, reorder.after, reorder.reason) == (
+        "reorder", {"order": ["B", "A"]}, {"order": ["A", "B"], "ranks": {"A": 1, "B": 2}, "ids": {"A": 1, "B": 2}},
+        "the order differs from the config")
+
+
+def test_an_item_the_config_deletes_takes_no_place_in_the_order(config):
+    loaded = config("""
+        version: 1
+        company_categories:
+          items:
+            - {name: A}
+            - {name: C}
+            - {name: B, deleted: true}
+            - {name: D, deleted: true}
+    """)
+    changes = _changes(loaded, tenant(["A", "B", "C", ("D", {"deleted": True})]))
+    assert [(c.action, c.name) for c in changes] == [("delete", "B")]
