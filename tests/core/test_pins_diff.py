@@ -448,3 +448,17 @@ def test_an_item_the_config_deletes_takes_no_place_in_the_order(config):
     """)
     changes = _changes(loaded, tenant(["A", "B", "C", ("D", {"deleted": True})]))
     assert [(c.action, c.name) for c in changes] == [("delete", "B")]
+
+
+def test_utm_tracking_switched_off_by_the_config_is_an_update(config):
+    from dataclasses import replace
+
+    loaded = config("""
+        version: 1
+        marketing:
+          utm_tracking: false
+    """)
+    [change] = _changes(loaded, replace(tenant(), utm_tracking=True))
+    assert (change.kind, change.key, change.before, change.after) == (
+        "utm_tracking", None, {"utm_tracking": True}, {"utm_tracking": False})
+    assert change.fingerprint == "b5bea41b6c623f7c"  # of the value it changes
