@@ -1,0 +1,135 @@
+"""The apply journal (leadconf/apply/journal.py), pinned where the mutation runs of issue 10 found it
+loose: what a journal that is not one is refused with, how far `apply --resume` says an apply got,
+and what the undo of a resumed apply takes back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from leadconf.apply import ApplySession
+from leadconf.apply.journal import (
+    Journal,
+    interrupted_changes,
+    journal_plan,
+    latest_unfinished,
+    made_changes,
+    progress,
+    read_journal,
+)
+from leadconf.errors import PlanFileError
+from tests.core.conftest import read_plan_file, tenant
+from tests.core.memory import MemoryBackend
+
+
+class _Crash(BaseException):
+    """The process dies here (not an error leadconf handles)."""
+
+
+def _journal(directory, events, changes=0) -> str:
+    journal = Journal.create(str(directory), {"checksum": "sha256:abcdef12", "changes": [{}] * changes}, "memory:test")
+    for kind, *args in events:
+        getattr(journal, kind)(*args)
+    journal.close()
+    return journal.path
+
+
+# -- a file that is not a journal ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"", "no plan header"),                                  # empty: nothing was ever written
+    (b"\n\n", "no plan header"),
+    (b"[1, 2]\n", "no plan header"),                          # JSON, but not an object
+    (b'{"type": "start", "index": 0}\n', "no plan header"),   # events without the plan they belong to
+    (b'{"type": "plan", "plan": "caf\xe9"}\n', "not UTF-8"),  # Latin-1, say: never a journal leadconf wrote
+])
+def test_a_file_that_is_not_a_journal_is_refused_as_such(tmp_path, content, why):
+    path = tmp_path / "apply-20260101T000000Z-abcdef12.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(PlanFileError) as caught:
+        read_journal(str(path))
+    assert str(caught.value) == f"{path}: not a leadconf journal ({why})"
+
+
+def test_resume_passes_over_a_newer_file_that_is_not_a_journal(tmp_path):
+    unfinished = _journal(tmp_path, [("start", 0)])
+    (tmp_path / "apply-29990101T000000Z-00000000.jsonl").write_bytes(b"\xff\xfe not a journal\n")
+    (tmp_path / "apply-29990101T000001Z-00000000.jsonl").write_bytes(b"")
+    assert latest_unfinished(str(tmp_path)) == unfinished
+
+
+# -- how far an apply got (the counts `apply --resume` and an interrupted apply print) ---------------
+
+
+def test_progress_counts_each_change_by_its_last_event_over_every_run(tmp_path):
+    path = _journal(tmp_path, [
+        ("start", 0), ("done", 0, 1, None, None),                     # done
+        ("done", 1, 2, None, None, "already"),                        # found made
+        ("start", 2), ("failed", 2, "refused"),                       # failed in run 1 ...
+        ("start", 3), ("failed", 3, "refused"), ("start", 3), ("done", 3, 4, None, None),  # ... or done on resume
+        ("start", 4),                                                 # cut off: in flight
+        ("end", "failed"),
+    ], changes=7)
+    assert progress(*read_journal(path)) == {"done": 2, "already": 1, "failed": 1, "in_flight": 1, "not_started": 2}
+
+
+def test_progress_never_counts_fewer_than_no_changes_not_started(tmp_path):
+    # a journal whose events name more changes than its plan holds (edited by hand, say)
+    path = _journal(tmp_path, [("start", 0), ("done", 0, 1, None, None), ("start", 1)], changes=1)
+    assert progress(*read_journal(path)) == {"done": 1, "already": 0, "failed": 0, "in_flight": 1, "not_started": 0}
+
+
+def test_progress_of_a_journal_cut_off_after_its_header(tmp_path):
+    path = _journal(tmp_path, [("start", 0)], changes=3)
+    assert progress(*read_journal(path)) == {"done": 0, "already": 0, "failed": 0, "in_flight": 1, "not_started": 2}
+
+
+# -- a reorder cut off halfway, resumed, then undone ----------------------------------------------
+
+
+def test_the_undo_of_a_reorder_cut_off_and_resumed_puts_back_every_rank_moved_by_either_run(config, tmp_path):
+    backend = MemoryBackend(tenant(["Alpha", "Beta", "Gamma"]))
+    loaded = config("version: 1\ncompany_categories:\n  items:\n    - {name: Gamma}\n    - {name: Beta}\n"
+                    "    - {name: Alpha}\n")
+    written = []
+
+    def crash_on_the_second_write(kind, item):
+        written.append(item.name)
+        if len(written) == 2:
+            raise _Crash()
+
+    backend.before_write = crash_on_the_second_write
+    session = ApplySession(backend, journal_dir=str(tmp_path))
+    with pytest.raises(_Crash):
+        session.apply_config(loaded)
+    backend.before_write = None
+    moved_by_run_1 = {c.name: c.rank for c in backend.read().categories}
+    assert moved_by_run_1 != {"Alpha": 10, "Beta": 20, "Gamma": 30}, "the first run moved one item"
+
+    path = session.journal_path
+    header, events = read_journal(path)
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(
+        journal_plan(header, path), journal_path=path, interrupted=interrupted_changes(events))
+    assert report.ok
+    assert [c.name for c in sorted(backend.read().categories, key=lambda c: c.rank)] == ["Gamma", "Beta", "Alpha"]
+
+    # the journal says the reorder was made once, with the ranks from before its first attempt
+    made = made_changes(read_journal(path)[1])
+    assert [m.index for m in made] == [0]
+    assert made[0].before == {"Alpha": 10, "Beta": 20, "Gamma": 30}
+
+    undo = ApplySession(backend, journal_dir=str(tmp_path / "undo")).apply_plan(read_plan_file(report.undo))
+    assert undo.ok
+    assert {c.name: c.rank for c in backend.read().categories} == {"Alpha": 10, "Beta": 20, "Gamma": 30}
+
+
+def test_a_journal_line_keeps_non_ascii_names_as_written(tmp_path):
+    path = _journal(tmp_path, [("start", 0, {"name": "Kundengruppe Ü"}), ("failed", 0, "Größe")])
+    raw = open(path, "rb").read()
+    assert "Kundengruppe Ü".encode() in raw and "Größe".encode() in raw
+    _, events = read_journal(path)
+    assert events == [{"type": "start", "index": 0, "before": {"name": "Kundengruppe Ü"}},
+                      {"type": "failed", "index": 0, "error": "Größe"}]
+    assert json.loads(raw.decode("utf-8").splitlines()[0])["plan"]["checksum"] == "sha256:abcdef12"
