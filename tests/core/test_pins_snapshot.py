@@ -1,0 +1,126 @@
+"""The snapshot backend (leadconf/backends/snapshot.py), pinned where the mutation runs of issue 10
+found it loose: a write returns the item as a later read gives it (the undo plan's fingerprints come
+from it), the links it records, the refusals of a file that is not a snapshot, and reads by key."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from leadconf.backends.snapshot import SnapshotBackend
+from leadconf.errors import TargetError
+from leadconf.model.tenant import AutomationRule, Category, LeadStatus, NamedItem
+from tests.core.conftest import snapshot_document, tenant
+
+CUSTOMER = ("Customer", {"group": "Customer"})
+
+
+def _snapshot(tmp_path, doc, name="tenant.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    return str(path)
+
+
+def _file(path) -> dict:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+# -- a write returns the item as stored -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("user_groups, headings", [
+    ((3,), None), (None, (4,)), ((3,), (4,)), (None, None), ((), ()),
+])
+def test_a_created_category_reads_back_as_the_write_returned_it(tmp_path, user_groups, headings):
+    """In a list that does not use grouping yet: the links given are recorded, a link left
+    unmanaged (None) reads back empty, and the write says so."""
+    t = tenant([CUSTOMER], user_groups=[NamedItem(3, "Sales")], headings=[NamedItem(4, "North")])
+    path = _snapshot(tmp_path, snapshot_document(t))
+    backend = SnapshotBackend(path)
+    with backend.lock():
+        stored = backend.write("category", Category(id=None, name="New", group="Partner", rank=20,
+                                                    user_groups=user_groups, headings=headings))
+    assert (stored.user_groups, stored.headings) == (user_groups or (), headings or ())
+    assert SnapshotBackend(path).read_item("category", stored.id) == stored
+    doc = _file(path)
+    assert doc.get("category_user_groups", {}).get(str(stored.id)) == (list(user_groups) if user_groups else None)
+    assert doc.get("category_headings", {}).get(str(stored.id)) == (list(headings) if headings else None)
+
+
+def test_an_updated_category_reads_back_as_the_write_returned_it(tmp_path):
+    t = tenant([("Customer", {"group": "Customer", "user_groups": (3,)}), "Lead"], user_groups=[NamedItem(3, "Sales")])
+    path = _snapshot(tmp_path, snapshot_document(t))
+    doc = json.loads(open(path, encoding="utf-8").read())
+    doc["category_user_groups"] = {"1": [3]}
+    path = _snapshot(tmp_path, doc)
+    backend = SnapshotBackend(path)
+    with backend.lock():
+        emptied = backend.write("category", replace(backend.read_item("category", 1), user_groups=(), tooltip="x"))
+        untouched = backend.write("category", replace(backend.read_item("category", 2), user_groups=None,
+                                                      headings=(), tooltip="y"))
+    assert (emptied.user_groups, untouched.user_groups, untouched.headings) == ((), (), ())
+    fresh = SnapshotBackend(path)
+    assert fresh.read_item("category", 1) == emptied and fresh.read_item("category", 2) == untouched
+    # an emptied link is written as empty (it was there), one never recorded stays out of the file
+    assert _file(path)["category_user_groups"] == {"1": []}
+
+
+def test_an_update_of_an_item_gone_from_the_snapshot_names_its_kind(tmp_path):
+    path = _snapshot(tmp_path, snapshot_document(tenant([CUSTOMER])))
+    backend = SnapshotBackend(path)
+    with pytest.raises(TargetError) as caught:
+        backend.write("category", Category(id=7, name="Gone", group="Customer"))
+    assert str(caught.value) == "category 'Gone' (id 7) is no longer in the snapshot"
+    with pytest.raises(TargetError) as caught:
+        backend.write("lead_status", LeadStatus(id=8, name="Closed"))
+    assert str(caught.value) == "lead status 'Closed' (id 8) is no longer in the snapshot"
+
+
+# -- reads by key -------------------------------------------------------------------------------------
+
+
+def test_an_automation_rule_is_read_by_its_trigger(tmp_path):
+    t = tenant([CUSTOMER, ("Lead", {"group": "PotentialCustomer"})], automation=[
+        AutomationRule(trigger="SaleSold", category_id=1), AutomationRule(trigger="SaleLost", category_id=2)])
+    backend = SnapshotBackend(_snapshot(tmp_path, snapshot_document(t)))
+    assert backend.read_item("category_automation", "SaleLost").category_id == 2
+    assert backend.read_item("category_automation", "SaleSold").category_id == 1
+    assert backend.read_item("category_automation", "SaleRegistered") is None
+
+
+# -- a file that is not a snapshot --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("found", [None, "leadconf-snapshot/0", "leadconf-snapshot/2", "", 1])
+def test_a_snapshot_of_another_format_is_refused(tmp_path, found):
+    doc = snapshot_document(tenant([CUSTOMER]))
+    if found is None:
+        del doc["format"]
+    else:
+        doc["format"] = found
+    path = _snapshot(tmp_path, doc)
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    assert str(caught.value) == f'{path}: expected "format": "leadconf-snapshot/1", found {found!r}'
+
+
+def test_a_snapshot_that_is_not_utf8_is_refused_with_the_offset(tmp_path):
+    path = tmp_path / "tenant.json"
+    path.write_bytes(b'{"format": "leadconf-snapshot/1", "categories": [{"Name": "Caf\xe9"}]}')
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(str(path)).read()
+    assert str(caught.value) == f"{path}: not UTF-8 (byte 62)"
+
+
+@pytest.mark.parametrize("ident", ["7", 7.0, None, True, [7]])
+def test_an_item_whose_id_is_not_an_integer_is_refused(tmp_path, ident):
+    doc = snapshot_document(tenant([CUSTOMER]))
+    doc["categories"][0]["CategoryId"] = ident
+    path = _snapshot(tmp_path, doc)
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    assert str(caught.value) == (f"{path}: not a valid snapshot: categories[0].CategoryId: categories[0] 'Customer' "
+                                 f"has no valid id ({ident!r}); every item needs one")
