@@ -133,3 +133,49 @@ def test_a_journal_line_keeps_non_ascii_names_as_written(tmp_path):
     assert events == [{"type": "start", "index": 0, "before": {"name": "Kundengruppe Ü"}},
                       {"type": "failed", "index": 0, "error": "Größe"}]
     assert json.loads(raw.decode("utf-8").splitlines()[0])["plan"]["checksum"] == "sha256:abcdef12"
+
+
+def test_the_undo_of_a_reorder_whose_done_record_was_lost_puts_the_ranks_back(config, tmp_path):
+    """Run 1 moved every item, then died before the journal recorded the reorder done; run 2 finds
+    it made ("already"). The reorder is this apply's doing: the undo moves the items back."""
+    from leadconf.apply.runner import apply_plan
+    from leadconf.diff import build_plan
+
+    class DiesBeforeRecordingDone(Journal):
+        def done(self, *args, **kwargs):
+            raise _Crash()
+
+    backend = MemoryBackend(tenant(["Alpha", "Beta", "Gamma"]))
+    loaded = config("version: 1\ncompany_categories:\n  items:\n    - {name: Gamma}\n    - {name: Beta}\n"
+                    "    - {name: Alpha}\n")
+    plan = build_plan(loaded, backend.read(), backend.description, backend.locator)
+    journal = DiesBeforeRecordingDone.create(str(tmp_path), plan.to_file_dict(), backend.description)
+    with pytest.raises(_Crash):
+        apply_plan(plan, backend, journal=journal)
+    journal.close()
+    assert [c.name for c in sorted(backend.read().categories, key=lambda c: c.rank)] == ["Gamma", "Beta", "Alpha"]
+
+    header, events = read_journal(journal.path)
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(
+        journal_plan(header, journal.path), journal_path=journal.path, interrupted=interrupted_changes(events))
+    assert report.ok and [o.status for o in report.outcomes] == ["already done"]
+    assert [m.before for m in made_changes(read_journal(journal.path)[1])] == [{"Alpha": 10, "Beta": 20, "Gamma": 30}]
+
+    undo = ApplySession(backend, journal_dir=str(tmp_path / "undo")).apply_plan(read_plan_file(report.undo))
+    assert undo.ok
+    assert {c.name: c.rank for c in backend.read().categories} == {"Alpha": 10, "Beta": 20, "Gamma": 30}
+
+
+def test_no_change_is_made_when_its_journal_cannot_be_written(config, tmp_path):
+    from leadconf.diff import build_plan
+    from leadconf.errors import FileError
+
+    backend = MemoryBackend(tenant(["Alpha"]))
+    plan = build_plan(config("version: 1\ncompany_categories:\n  items:\n    - {name: Alpha}\n    - {name: Beta}\n"),
+                      backend.read(), backend.description, backend.locator)
+    unwritable = tmp_path / "apply-20260101T000000Z-abcdef12.jsonl"
+    unwritable.mkdir()  # a folder where the journal should be: any write fails
+    with pytest.raises(FileError) as caught:
+        ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(plan, journal_path=str(unwritable))
+    assert str(caught.value).startswith(f"{unwritable}: cannot write the apply journal (")
+    assert backend.writes == []
