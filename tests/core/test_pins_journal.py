@@ -179,3 +179,23 @@ def test_no_change_is_made_when_its_journal_cannot_be_written(config, tmp_path):
         ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(plan, journal_path=str(unwritable))
     assert str(caught.value).startswith(f"{unwritable}: cannot write the apply journal (")
     assert backend.writes == []
+
+
+def test_resume_looks_only_at_the_journals_leadconf_names(tmp_path):
+    """`apply --resume` without a journal takes the newest unfinished apply-*.jsonl: not a copy kept
+    under another name, and not an undo plan beside it."""
+    finished = _journal(tmp_path, [("start", 0), ("done", 0, 1, None, None), ("end", "complete")])
+    unfinished = open(_journal(tmp_path / "elsewhere", [("start", 0)]), encoding="utf-8").read()
+    (tmp_path / "zz-copy-of-an-old-apply.jsonl").write_text(unfinished, encoding="utf-8")
+    (tmp_path / "apply-copy.json").write_text(unfinished, encoding="utf-8")
+    assert latest_unfinished(str(tmp_path)) is None
+    assert finished.endswith(".jsonl")
+
+
+def test_the_undo_plan_is_written_beside_its_journal(config, tmp_path):
+    backend = MemoryBackend(tenant(["Alpha"]))
+    report = ApplySession(backend, journal_dir=str(tmp_path / "journals")).apply_config(
+        config("version: 1\ncompany_categories:\n  items:\n    - {name: Alpha}\n    - {name: Beta}\n"))
+    assert report.journal.endswith(".jsonl") and report.undo == report.journal[: -len(".jsonl")] + ".undo.json"
+    assert sorted(p.name for p in (tmp_path / "journals").iterdir()) == sorted(
+        [report.journal.rsplit("/", 1)[1], report.undo.rsplit("/", 1)[1]])

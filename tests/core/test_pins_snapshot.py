@@ -124,3 +124,38 @@ def test_an_item_whose_id_is_not_an_integer_is_refused(tmp_path, ident):
         SnapshotBackend(path).read()
     assert str(caught.value) == (f"{path}: not a valid snapshot: categories[0].CategoryId: categories[0] 'Customer' "
                                  f"has no valid id ({ident!r}); every item needs one")
+
+
+# -- the Distribute-to-owner steps of a flow ----------------------------------------------------------
+
+
+def _two_steps(tmp_path) -> str:
+    from leadconf.model.tenant import DistributeStep, Flow
+
+    flows = [Flow(id=5, name="Inbound", distribute_steps=(
+        DistributeStep(step_id=1001, flow_id=5, associates=(7,), rank=1),
+        DistributeStep(step_id=1002, flow_id=5, associates=(8,), rank=2)))]
+    return _snapshot(tmp_path, snapshot_document(tenant([CUSTOMER], flows=flows)))
+
+
+def test_a_distribute_step_is_read_and_written_by_its_own_id(tmp_path):
+    path = _two_steps(tmp_path)
+    backend = SnapshotBackend(path)
+    key = int("1002")  # as a plan file gives it back: an equal id, not the same object
+    second = backend.read_item("lead_distribution", key)
+    assert (second.step_id, second.associates) == (1002, (8,))
+    assert backend.read_item("lead_distribution", int("1003")) is None
+    with backend.lock():
+        backend.write("lead_distribution", replace(second, associates=(9,), only_unassigned=False))
+    steps = _file(path)["flows"][0]["Steps"]
+    assert [(s["WorkflowStepId"], s["Associates"], s["OnlyToUnassigned"]) for s in steps] == [
+        (1001, [7], True), (1002, [9], False)]
+
+
+def test_a_write_to_a_distribute_step_that_is_gone_is_refused(tmp_path):
+    from leadconf.model.tenant import DistributeStep
+
+    path = _two_steps(tmp_path)
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).write("lead_distribution", DistributeStep(step_id=999, flow_id=5))
+    assert str(caught.value) == f"{path}: flow step 999 is gone"
