@@ -199,3 +199,26 @@ def test_the_undo_plan_is_written_beside_its_journal(config, tmp_path):
     assert report.journal.endswith(".jsonl") and report.undo == report.journal[: -len(".jsonl")] + ".undo.json"
     assert sorted(p.name for p in (tmp_path / "journals").iterdir()) == sorted(
         [report.journal.rsplit("/", 1)[1], report.undo.rsplit("/", 1)[1]])
+
+
+def test_the_latest_journal_is_the_journal_not_the_undo_plan_written_after_it(config, tmp_path):
+    from leadconf.apply.journal import latest_journal
+
+    backend = MemoryBackend(tenant(["Alpha"]))
+    report = ApplySession(backend, journal_dir=str(tmp_path / "journals")).apply_config(
+        config("version: 1\ncompany_categories:\n  items:\n    - {name: Alpha}\n    - {name: Beta}\n"))
+    assert report.undo is not None
+    (tmp_path / "journals" / "notes.jsonl").write_text("{}\n", encoding="utf-8")  # not leadconf's
+    assert latest_journal(str(tmp_path / "journals")) == report.journal
+
+
+def test_an_event_of_a_kind_this_version_does_not_write_starts_no_change(tmp_path):
+    """A line a newer leadconf wrote (or one edited in) is no start: a change it names and a later
+    run found made was not this apply's doing, and the undo leaves it alone."""
+    path = _journal(tmp_path, [("start", 0, {"name": "Old"}), ("done", 0, 5, None, None)])
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write('{"type": "warning", "index": 1, "before": {"name": "X"}}\n')
+    journal = Journal(path)
+    journal.done(1, 6, None, None, status="already")
+    journal.close()
+    assert [(m.index, m.key) for m in made_changes(read_journal(path)[1])] == [(0, 5)]

@@ -146,7 +146,7 @@ def test_a_distribute_step_is_read_and_written_by_its_own_id(tmp_path):
     assert (second.step_id, second.associates) == (1002, (8,))
     assert backend.read_item("lead_distribution", int("1003")) is None
     with backend.lock():
-        backend.write("lead_distribution", replace(second, associates=(9,), only_unassigned=False))
+        backend.write("lead_distribution", replace(second, step_id=int("1002"), associates=(9,), only_unassigned=False))
     steps = _file(path)["flows"][0]["Steps"]
     assert [(s["WorkflowStepId"], s["Associates"], s["OnlyToUnassigned"]) for s in steps] == [
         (1001, [7], True), (1002, [9], False)]
@@ -159,3 +159,40 @@ def test_a_write_to_a_distribute_step_that_is_gone_is_refused(tmp_path):
     with pytest.raises(TargetError) as caught:
         SnapshotBackend(path).write("lead_distribution", DistributeStep(step_id=999, flow_id=5))
     assert str(caught.value) == f"{path}: flow step 999 is gone"
+
+
+def test_a_new_item_gets_the_next_id_after_the_highest(tmp_path):
+    t = tenant(["A", "B", "C"], statuses=("Open", "Won"))
+    path = _snapshot(tmp_path, snapshot_document(t))
+    backend = SnapshotBackend(path)
+    with backend.lock():
+        category = backend.write("category", Category(id=None, name="D", group="Customer", rank=40))
+        status = backend.write("lead_status", LeadStatus(id=None, name="Lost", rank=30))
+        again = backend.write("category", Category(id=None, name="E", group="Customer", rank=50))
+    assert (category.id, status.id, again.id) == (4, 103, 5)
+    assert [c["CategoryId"] for c in _file(path)["categories"]] == [1, 2, 3, 4, 5]
+
+
+def test_the_utm_setting_is_written_to_its_own_key_only(tmp_path):
+    from leadconf.backends.superoffice import codec
+
+    doc = snapshot_document(tenant([CUSTOMER], utm_tracking=False))
+    before = {"Specification": {"Section": codec.UTM_SECTION, "Key": "EnableTracking"}, "RawValue": "0", "Level": "Database"}
+    doc["preferences"].insert(0, before)  # same section, a key that sorts before the UTM one
+    path = _snapshot(tmp_path, doc)
+    backend = SnapshotBackend(path)
+    with backend.lock():
+        backend.write("utm_tracking", True)
+    assert [(p["Specification"]["Key"], p["RawValue"]) for p in _file(path)["preferences"]] == [
+        ("EnableTracking", "0"), (codec.UTM_KEY, "1")]
+
+
+def test_a_snapshot_refusal_shows_five_problems_and_counts_the_rest(tmp_path):
+    doc = snapshot_document(tenant([CUSTOMER]))
+    doc["categories"] += [{"Name": f"No id {n}", "Rank": n} for n in range(6)]  # six problems
+    path = _snapshot(tmp_path, doc)
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    message = str(caught.value)
+    assert [f"'No id {n}'" in message for n in range(6)] == [True] * 5 + [False]
+    assert message.endswith("every item needs one (and 1 more)")
