@@ -222,3 +222,13 @@ def test_an_event_of_a_kind_this_version_does_not_write_starts_no_change(tmp_pat
     journal.done(1, 6, None, None, status="already")
     journal.close()
     assert [(m.index, m.key) for m in made_changes(read_journal(path)[1])] == [(0, 5)]
+
+
+def test_the_changes_a_journal_shows_made_are_values(tmp_path):
+    """What made_changes gives back is a record of the journal: it cannot be altered."""
+    import dataclasses
+
+    path = _journal(tmp_path, [("start", 0, {"name": "Old"}), ("done", 0, 5, None, None)])
+    (made,) = made_changes(read_journal(path)[1])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.key = 6

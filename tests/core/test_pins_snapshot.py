@@ -187,12 +187,29 @@ def test_the_utm_setting_is_written_to_its_own_key_only(tmp_path):
         ("EnableTracking", "0"), (codec.UTM_KEY, "1")]
 
 
-def test_a_snapshot_refusal_shows_five_problems_and_counts_the_rest(tmp_path):
+@pytest.mark.parametrize("problems", [6, 12])
+def test_a_snapshot_refusal_shows_five_problems_and_counts_the_rest(tmp_path, problems):
     doc = snapshot_document(tenant([CUSTOMER]))
-    doc["categories"] += [{"Name": f"No id {n}", "Rank": n} for n in range(6)]  # six problems
+    doc["categories"] += [{"Name": f"No id {n}", "Rank": n} for n in range(problems)]
     path = _snapshot(tmp_path, doc)
     with pytest.raises(TargetError) as caught:
         SnapshotBackend(path).read()
     message = str(caught.value)
-    assert [f"'No id {n}'" in message for n in range(6)] == [True] * 5 + [False]
-    assert message.endswith("every item needs one (and 1 more)")
+    assert [f"'No id {n}'" in message for n in range(problems)] == [True] * 5 + [False] * (problems - 5)
+    assert message.endswith(f"every item needs one (and {problems - 5} more)")
+
+
+def test_a_snapshot_that_is_not_json_is_refused_with_the_place(tmp_path):
+    path = tmp_path / "tenant.json"
+    path.write_text('{"format": "leadconf-snapshot/1",\n  "categories": [,]}', encoding="utf-8")
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(str(path)).read()
+    assert str(caught.value) == f"{path}:2:18: not valid JSON: Expecting value"
+
+
+def test_a_snapshot_nested_too_deeply_is_refused(tmp_path):
+    path = tmp_path / "tenant.json"
+    path.write_text('{"format": "leadconf-snapshot/1", "x": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(str(path)).read()
+    assert str(caught.value) == f"{path}: JSON nested too deeply"
