@@ -232,3 +232,20 @@ def test_the_changes_a_journal_shows_made_are_values(tmp_path):
     (made,) = made_changes(read_journal(path)[1])
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.key = 6
+
+
+def test_a_journal_changed_after_the_apply_wrote_it_is_refused(tmp_path):
+    from leadconf.plan.change import Change
+    from leadconf.plan.plan import Plan
+
+    plan = Plan(target="memory:test", changes=[Change(action="create", kind="category", name="Beta", key=None,
+                                                      before=None, after={"name": "Beta", "rank": 20})])
+    journal = Journal.create(str(tmp_path), plan.to_file_dict(), "memory:test")
+    journal.start(0)
+    journal.close()
+    header, _ = read_journal(journal.path)
+    assert [c.name for c in journal_plan(header, journal.path).changes] == ["Beta"]
+    header["plan"]["changes"][0]["name"] = header["plan"]["changes"][0]["after"]["name"] = "Gamma"
+    with pytest.raises(PlanFileError) as caught:
+        journal_plan(header, journal.path)
+    assert str(caught.value).startswith(f"the journal {journal.path} does not carry a valid seal")

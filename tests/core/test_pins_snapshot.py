@@ -179,12 +179,14 @@ def test_the_utm_setting_is_written_to_its_own_key_only(tmp_path):
     doc = snapshot_document(tenant([CUSTOMER], utm_tracking=False))
     before = {"Specification": {"Section": codec.UTM_SECTION, "Key": "EnableTracking"}, "RawValue": "0", "Level": "Database"}
     doc["preferences"].insert(0, before)  # same section, a key that sorts before the UTM one
+    other_section = {"Specification": {"Section": "Fax", "Key": codec.UTM_KEY}, "RawValue": "0", "Level": "Database"}
+    doc["preferences"].insert(0, other_section)  # the UTM key, in a section that sorts before the UTM one
     path = _snapshot(tmp_path, doc)
     backend = SnapshotBackend(path)
     with backend.lock():
         backend.write("utm_tracking", True)
-    assert [(p["Specification"]["Key"], p["RawValue"]) for p in _file(path)["preferences"]] == [
-        ("EnableTracking", "0"), (codec.UTM_KEY, "1")]
+    assert [(p["Specification"]["Section"], p["Specification"]["Key"], p["RawValue"]) for p in _file(path)["preferences"]] == [
+        ("Fax", codec.UTM_KEY, "0"), (codec.UTM_SECTION, "EnableTracking", "0"), (codec.UTM_SECTION, codec.UTM_KEY, "1")]
 
 
 @pytest.mark.parametrize("problems", [6, 12])
@@ -213,3 +215,24 @@ def test_a_snapshot_nested_too_deeply_is_refused(tmp_path):
     with pytest.raises(TargetError) as caught:
         SnapshotBackend(str(path)).read()
     assert str(caught.value) == f"{path}: JSON nested too deeply"
+
+
+def test_the_first_item_of_an_empty_list_gets_id_1(tmp_path):
+    doc = snapshot_document(tenant([], statuses=()))
+    del doc["categories"]
+    path = _snapshot(tmp_path, doc)
+    backend = SnapshotBackend(path)
+    with backend.lock():
+        assert backend.write("category", Category(id=None, name="First", group="Customer", rank=10)).id == 1
+        assert backend.write("lead_status", LeadStatus(id=None, name="Open", rank=10)).id == 1
+
+
+def test_a_snapshot_without_categories_still_has_its_lead_statuses_checked(tmp_path):
+    doc = snapshot_document(tenant([], statuses=("Open", "Won")))
+    del doc["categories"]
+    doc["lead_statuses"][1]["Id"] = doc["lead_statuses"][0]["Id"]
+    path = _snapshot(tmp_path, doc)
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    assert str(caught.value) == (f"{path}: not a valid snapshot: lead_statuses[1].Id: id 101 appears twice "
+                                 "(lead_statuses[0] 'Open' and lead_statuses[1] 'Won')")
