@@ -236,3 +236,15 @@ def test_a_snapshot_without_categories_still_has_its_lead_statuses_checked(tmp_p
         SnapshotBackend(path).read()
     assert str(caught.value) == (f"{path}: not a valid snapshot: lead_statuses[1].Id: id 101 appears twice "
                                  "(lead_statuses[0] 'Open' and lead_statuses[1] 'Won')")
+
+
+def test_a_snapshot_file_that_is_not_there_is_named_as_missing(tmp_path):
+    path = str(tmp_path / "no-such-tenant.json")
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    assert str(caught.value) == f"{path}: no such snapshot file"
+    with pytest.raises(TargetError) as caught:
+        with SnapshotBackend(path).lock():
+            pass
+    assert str(caught.value) == f"{path}: no such snapshot file"
+    assert list(tmp_path.iterdir()) == []  # no lock file left behind
