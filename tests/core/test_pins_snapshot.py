@@ -248,3 +248,11 @@ def test_a_snapshot_file_that_is_not_there_is_named_as_missing(tmp_path):
             pass
     assert str(caught.value) == f"{path}: no such snapshot file"
     assert list(tmp_path.iterdir()) == []  # no lock file left behind
+
+
+def test_a_deleted_item_may_share_its_name_with_a_live_one(tmp_path):
+    doc = snapshot_document(tenant([CUSTOMER, ("customer ", {"group": "Customer", "deleted": True})]))
+    doc["categories"].append({"CategoryId": 9, "Name": None, "CategoryGroup": "Customer", "Rank": 90})  # no name: not compared
+    path = _snapshot(tmp_path, doc)
+    assert [(c.name, c.deleted) for c in SnapshotBackend(path).read().categories] == [
+        ("Customer", False), ("customer ", True), ("", False)]
