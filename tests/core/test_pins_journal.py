@@ -126,9 +126,13 @@ def test_the_undo_of_a_reorder_cut_off_and_resumed_puts_back_every_rank_moved_by
 
 
 def test_a_journal_line_keeps_non_ascii_names_as_written(tmp_path):
-    path = _journal(tmp_path, [("start", 0, {"name": "Kundengruppe Ü"}), ("failed", 0, "Größe")])
+    journal = Journal.create(str(tmp_path), {"checksum": "sha256:abcdef12", "target": "Zürich"}, "memory:test")
+    journal.start(0, {"name": "Kundengruppe Ü"})
+    journal.failed(0, "Größe")
+    journal.close()
+    path = journal.path
     raw = open(path, "rb").read()
-    assert "Kundengruppe Ü".encode() in raw and "Größe".encode() in raw
+    assert raw.count("Zürich".encode()) == 1 and "Kundengruppe Ü".encode() in raw and "Größe".encode() in raw
     _, events = read_journal(path)
     assert events == [{"type": "start", "index": 0, "before": {"name": "Kundengruppe Ü"}},
                       {"type": "failed", "index": 0, "error": "Größe"}]
@@ -249,3 +253,11 @@ def test_a_journal_changed_after_the_apply_wrote_it_is_refused(tmp_path):
     with pytest.raises(PlanFileError) as caught:
         journal_plan(header, journal.path)
     assert str(caught.value).startswith(f"the journal {journal.path} does not carry a valid seal")
+
+
+def test_the_changes_made_are_read_over_every_run_of_a_journal(tmp_path):
+    path = _journal(tmp_path, [
+        ("start", 0), ("done", 0, 10, None, None), ("start", 1), ("failed", 1, "refused"), ("end", "failed"),
+        ("start", 1), ("done", 1, 11, None, None), ("start", 2), ("done", 2, 12, None, None), ("end", "complete"),
+    ])
+    assert [(m.index, m.key) for m in made_changes(read_journal(path)[1])] == [(0, 10), (1, 11), (2, 12)]
