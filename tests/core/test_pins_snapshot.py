@@ -250,6 +250,14 @@ def test_a_snapshot_file_that_is_not_there_is_named_as_missing(tmp_path):
     assert list(tmp_path.iterdir()) == []  # no lock file left behind
 
 
+def test_a_snapshot_path_that_cannot_be_read_says_why(tmp_path):
+    (tmp_path / "tenant.json").write_text("{}", encoding="utf-8")
+    path = str(tmp_path / "tenant.json" / "inside")  # a file is not a folder
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    assert str(caught.value) == f"{path}: cannot read the snapshot (Not a directory)"
+
+
 def test_a_deleted_item_may_share_its_name_with_a_live_one(tmp_path):
     doc = snapshot_document(tenant([CUSTOMER, ("customer ", {"group": "Customer", "deleted": True})]))
     doc["categories"].append({"CategoryId": 9, "Name": None, "CategoryGroup": "Customer", "Rank": 90})  # no name: not compared
