@@ -44,6 +44,7 @@ def _journal(directory, events, changes=0) -> str:
     (b"[1, 2]\n", "no plan header"),                          # JSON, but not an object
     (b'[1, 2]\n{"type": "plan", "plan": {}}\n', "no plan header"),
     (b'{"type": "start", "index": 0}\n', "no plan header"),   # events without the plan they belong to
+    (b'{"type": "done", "index": 0}\n', "no plan header"),
     (b'{"type": "plan", "plan": "caf\xe9"}\n', "not UTF-8"),  # Latin-1, say: never a journal leadconf wrote
 ])
 def test_a_file_that_is_not_a_journal_is_refused_as_such(tmp_path, content, why):

@@ -248,6 +248,11 @@ def test_a_snapshot_file_that_is_not_there_is_named_as_missing(tmp_path):
             pass
     assert str(caught.value) == f"{path}: no such snapshot file"
     assert list(tmp_path.iterdir()) == []  # no lock file left behind
+    from leadconf.backends.snapshot import load_document
+
+    with pytest.raises(TargetError) as caught:
+        load_document(path)  # gone between the backend's look at it and the read
+    assert str(caught.value) == f"{path}: no such snapshot file"
 
 
 def test_a_snapshot_path_that_cannot_be_read_says_why(tmp_path):
