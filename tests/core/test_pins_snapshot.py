@@ -334,3 +334,12 @@ def test_reads_of_an_unchanged_snapshot_parse_it_once(tmp_path, monkeypatch):
         backend.write("category", replace(lead, tooltip="x"))
         assert backend.read_item("category", 2).tooltip == "x"
     assert loads == [path]
+
+
+def test_a_write_not_yet_in_the_file_is_read_back_whole_from_the_change_log(tmp_path):
+    t = tenant([CUSTOMER], user_groups=[NamedItem(3, "Sales")], headings=[NamedItem(4, "North")])
+    path = _snapshot(tmp_path, snapshot_document(t))
+    written = SnapshotBackend(path).write(  # no lock: the file is not rewritten, the log holds the write
+        "category", Category(id=None, name="New", group="Partner", rank=20, user_groups=(3,), headings=(4,)))
+    assert (written.user_groups, written.headings) == ((3,), (4,))
+    assert SnapshotBackend(path).read_item("category", written.id) == written

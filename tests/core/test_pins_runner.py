@@ -1,0 +1,104 @@
+"""Carrying a plan out (leadconf/apply/runner.py), pinned where the mutation runs of issue 10 found it
+loose: what a report says when an apply does not finish, which changes a failure holds back, the
+checks against the tenant before and during the apply, and what each change records."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, replace
+
+import pytest
+
+from leadconf.apply import ApplySession
+from leadconf.apply.runner import ALREADY, DONE, FAILED, NOT_STARTED, SKIPPED, ApplyReport, apply_plan, raise_if_failed
+from leadconf.diff import build_plan
+from leadconf.errors import ApplyError, RemoteError, StalePlan
+from leadconf.model.tenant import AutomationRule
+from tests.core.conftest import tenant
+from tests.core.memory import MemoryBackend
+
+CUSTOMER = ("Customer", {"group": "Customer"})
+LEAD = ("Lead", {"group": "PotentialCustomer"})
+
+
+def _plan(config, backend, text):
+    return build_plan(config(text), backend.read(), backend.description, backend.locator)
+
+
+def _refuse(backend, what):
+    """The backend refuses writes of items `what(kind, item)` picks."""
+    def before_write(kind, item):
+        if what(kind, item):
+            raise RemoteError("the server said no", item=f"{kind} {getattr(item, 'name', item)!r}")
+
+    backend.before_write = before_write
+    return backend
+
+
+TWO_LISTS = """
+    version: 1
+    company_categories:
+      items:
+        - {name: Customer, group: customer, description: Buyers}
+        - {name: Partner, group: partner}
+    lead_statuses:
+      items:
+        - {name: Open, description: New}
+        - {name: Won}
+"""
+
+
+# -- the report of an apply that did not finish -------------------------------------------------------
+
+
+def test_the_report_of_a_finished_apply_has_no_hint(config, tmp_path):
+    backend = MemoryBackend(tenant([CUSTOMER]))
+    report = ApplySession(backend, journal_dir=str(tmp_path / "j")).apply_config(config(TWO_LISTS))
+    assert report.ok and report.hint is None
+    assert report.counts() == {DONE: 4, ALREADY: 0, FAILED: 0, SKIPPED: 0, NOT_STARTED: 0}
+    raise_if_failed(report)  # nothing to raise
+
+
+def test_the_report_of_a_failed_apply_says_how_to_finish_it(config, tmp_path):
+    backend = _refuse(MemoryBackend(tenant([CUSTOMER])), lambda kind, item: kind == "lead_status")
+    report = ApplySession(backend, journal_dir=str(tmp_path / "j")).apply_config(config(TWO_LISTS))
+    assert not report.ok
+    assert report.hint == (f"Fix the cause, then finish with: leadconf apply --resume {report.journal} "
+                           "(changes already made are skipped).")
+    assert report.to_dict()["ok"] is False and report.to_dict()["journal"] == report.journal
+    with pytest.raises(ApplyError) as caught:
+        raise_if_failed(report)
+    assert str(caught.value) == ("apply did not finish: 1 done, 0 already done, 1 failed, 0 skipped, 2 not started; "
+                                 "first failure: lead status 'Open': lead_status 'Open': the server said no")
+
+
+def test_the_report_of_an_interrupted_apply_says_how_to_finish_it(config, tmp_path):
+    backend = MemoryBackend(tenant([CUSTOMER]))
+    stop = threading.Event()
+    backend.before_write = lambda kind, item: stop.set()  # Ctrl-C during the first write
+    report = ApplySession(backend, journal_dir=str(tmp_path / "j"), stop=stop).apply_config(config(TWO_LISTS))
+    assert report.interrupted and not report.ok
+    assert [o.status for o in report.outcomes] == [DONE, NOT_STARTED, NOT_STARTED, NOT_STARTED]
+    assert report.hint == f"To finish it: leadconf apply --resume {report.journal} (changes already made are skipped)."
+    assert report.to_dict()["interrupted"] is True
+    with pytest.raises(ApplyError, match="1 done, 0 already done, 0 failed, 0 skipped, 3 not started$"):
+        raise_if_failed(report)
+
+
+def test_a_report_without_a_journal_gives_the_bare_command():
+    report = ApplyReport(target="memory:test", interrupted=True)
+    assert report.hint == "To finish it: leadconf apply (changes already made are skipped)."
+
+
+# -- a change cut off halfway, checked again on resume -------------------------------------------------
+
+
+def test_a_resumed_automation_update_whose_rule_is_gone_is_refused(config):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD], automation=[AutomationRule(trigger="SaleSold", category_id=1)]))
+    plan = _plan(config, backend, "version: 1\ncategory_automation:\n  sale_sold: {category: Lead}\n")
+    assert [(c.action, c.kind) for c in plan.changes] == [("update", "category_automation")]
+    image = asdict(backend.tenant.automation[0])
+    backend.tenant.automation = []  # cleared by someone else since the run that was cut off
+    with pytest.raises(StalePlan):
+        apply_plan(plan, backend, interrupted={0: image})
+    assert backend.writes == []
