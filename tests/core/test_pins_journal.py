@@ -279,3 +279,4 @@ def test_a_journal_line_that_is_not_an_object_is_refused(tmp_path):
         return
     made_changes(events)  # AttributeError: 'int' object has no attribute 'get'
     raise AssertionError("the journal was read")
+

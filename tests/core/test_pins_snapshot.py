@@ -343,3 +343,16 @@ def test_a_write_not_yet_in_the_file_is_read_back_whole_from_the_change_log(tmp_
         "category", Category(id=None, name="New", group="Partner", rank=20, user_groups=(3,), headings=(4,)))
     assert (written.user_groups, written.headings) == ((3,), (4,))
     assert SnapshotBackend(path).read_item("category", written.id) == written
+
+
+def test_an_apply_removes_the_copies_a_killed_apply_left_whatever_their_pid(tmp_path):
+    import os
+
+    path = _snapshot(tmp_path, snapshot_document(tenant([CUSTOMER])))
+    leftover = tmp_path / ".tenant.json.1.leadconf-abcd.tmp"  # pid 1 runs (init): it is a reused pid
+    leftover.write_text("{half a tenant", encoding="utf-8")
+    backend = SnapshotBackend(path)
+    assert leftover.exists(), "without the lock, a copy another running process may be writing is left alone"
+    with backend.lock():
+        assert not leftover.exists()
+    assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
