@@ -102,3 +102,62 @@ def test_a_resumed_automation_update_whose_rule_is_gone_is_refused(config):
     with pytest.raises(StalePlan):
         apply_plan(plan, backend, interrupted={0: image})
     assert backend.writes == []
+
+
+# -- what the journal records for the undo ---------------------------------------------------------------
+
+
+def _saved(plan):
+    """The plan as `apply PLANFILE` gets it back from its file."""
+    import json
+
+    from leadconf.plan.plan import Plan
+
+    return Plan.from_file_dict(json.loads(json.dumps(plan.to_file_dict())))
+
+
+def test_a_saved_reorder_records_the_ranks_it_moves_before_it_starts(config, tmp_path):
+    import json
+
+    from leadconf.apply.journal import Journal
+
+    backend = MemoryBackend(tenant(["Alpha", "Beta", "Gamma"]))
+    plan = _saved(_plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Gamma}\n"
+                                         "    - {name: Beta}\n    - {name: Alpha}\n"))
+    journal = Journal.create(str(tmp_path), plan.to_file_dict(), backend.description)
+    report = apply_plan(plan, backend, journal=journal)
+    journal.close()
+    assert report.ok
+    with open(journal.path, encoding="utf-8") as fh:
+        events = [json.loads(line) for line in fh][1:]
+    assert [(e["type"], e.get("before")) for e in events[:2]] == [
+        ("start", {"Alpha": 10, "Beta": 20, "Gamma": 30}), ("done", {"Alpha": 10, "Beta": 20, "Gamma": 30})]
+
+
+def test_the_undo_of_a_create_whose_done_record_was_lost_deletes_the_item(config, tmp_path):
+    from leadconf.apply.journal import Journal, interrupted_changes, journal_plan, read_journal
+    from tests.core.conftest import read_plan_file
+
+    class Crash(BaseException):
+        pass
+
+    class DiesBeforeRecordingDone(Journal):
+        def done(self, *args, **kwargs):
+            raise Crash()
+
+    backend = MemoryBackend(tenant([CUSTOMER]))
+    plan = _saved(_plan(config, backend, "version: 1\ncompany_categories:\n  items:\n"
+                                         "    - {name: Customer, group: customer}\n    - {name: Partner, group: partner}\n"))
+    journal = DiesBeforeRecordingDone.create(str(tmp_path), plan.to_file_dict(), backend.description)
+    with pytest.raises(Crash):
+        apply_plan(plan, backend, journal=journal)
+    journal.close()
+    header, events = read_journal(journal.path)
+    report = ApplySession(backend, journal_dir=str(tmp_path)).apply_plan(
+        journal_plan(header, journal.path), journal_path=journal.path, interrupted=interrupted_changes(events))
+    assert [o.status for o in report.outcomes] == [ALREADY]
+    assert read_journal(journal.path)[1][-2] == {"type": "already", "index": 0, "key": 2, "before": None, "after": None}
+    (undo,) = read_plan_file(report.undo).changes
+    assert (undo.action, undo.name, undo.key) == ("delete", "Partner", 2)
+    ApplySession(backend, journal_dir=str(tmp_path / "undo"), allow_delete=True).apply_plan(read_plan_file(report.undo))
+    assert [(c.name, c.deleted) for c in backend.read().categories] == [("Customer", False), ("Partner", True)]

@@ -356,3 +356,13 @@ def test_an_apply_removes_the_copies_a_killed_apply_left_whatever_their_pid(tmp_
     with backend.lock():
         assert not leftover.exists()
     assert [n for n in os.listdir(tmp_path) if n.endswith(".tmp")] == []
+
+
+def test_two_live_items_whose_names_match_loosely_are_refused(tmp_path):
+    doc = snapshot_document(tenant([CUSTOMER, "Lead", (" lead", {"group": "Customer"})]))
+    path = _snapshot(tmp_path, doc)
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    assert str(caught.value) == (f"{path}: not a valid snapshot: categories[1] 'Lead' and categories[2] ' lead' are both "
+                                 "live categories with one name (SuperOffice compares names ignoring case and "
+                                 "surrounding white space)")
