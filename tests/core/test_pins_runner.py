@@ -161,3 +161,15 @@ def test_the_undo_of_a_create_whose_done_record_was_lost_deletes_the_item(config
     assert (undo.action, undo.name, undo.key) == ("delete", "Partner", 2)
     ApplySession(backend, journal_dir=str(tmp_path / "undo"), allow_delete=True).apply_plan(read_plan_file(report.undo))
     assert [(c.name, c.deleted) for c in backend.read().categories] == [("Customer", False), ("Partner", True)]
+
+
+def test_a_rename_and_a_reorder_of_the_same_item_apply_together(config, tmp_path):
+    backend = MemoryBackend(tenant(["Alpha", "Beta", "Gamma"]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Gamma}\n"
+                                  "    - {name: Bee, renamed_from: Beta}\n    - {name: Alpha}\n")
+    assert [c.action for c in plan.changes] == ["rename", "reorder"]
+    for each in (plan, _saved(plan)):
+        fresh = MemoryBackend(tenant(["Alpha", "Beta", "Gamma"]))
+        report = ApplySession(fresh, journal_dir=str(tmp_path / str(id(each)))).apply_plan(each)
+        assert report.ok
+        assert [c.name for c in sorted(fresh.read().categories, key=lambda c: c.rank)] == ["Gamma", "Bee", "Alpha"]

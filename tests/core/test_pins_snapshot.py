@@ -366,3 +366,10 @@ def test_two_live_items_whose_names_match_loosely_are_refused(tmp_path):
     assert str(caught.value) == (f"{path}: not a valid snapshot: categories[1] 'Lead' and categories[2] ' lead' are both "
                                  "live categories with one name (SuperOffice compares names ignoring case and "
                                  "surrounding white space)")
+
+
+def test_a_snapshot_path_that_is_a_folder_says_why(tmp_path):
+    path = str(tmp_path)
+    with pytest.raises(TargetError) as caught:
+        SnapshotBackend(path).read()
+    assert str(caught.value) == f"{path}: cannot read the snapshot (Is a directory)"

@@ -56,3 +56,17 @@ def test_the_undo_of_a_lead_status_reorder_puts_the_order_back(config, tmp_path)
     undo = ApplySession(backend, journal_dir=str(tmp_path / "u")).apply_plan(read_plan_file(report.undo))
     assert undo.ok
     assert {s.name: s.rank for s in backend.read().lead_statuses} == {"Open": 10, "Won": 20, "Lost": 30}
+
+
+def test_the_undo_of_an_automation_rule_created_by_a_saved_plan_turns_it_off(config, tmp_path):
+    import json
+
+    backend = MemoryBackend(tenant([("Customer", {"group": "Customer"}), ("Lead", {"group": "PotentialCustomer"})],
+                                   licenses=frozenset({"salespremium"})))
+    plan = build_plan(config("version: 1\ncategory_automation:\n  sale_sold: {category: Lead}\n"),
+                      backend.read(), backend.description, backend.locator)
+    saved = Plan.from_file_dict(json.loads(json.dumps(plan.to_file_dict())))  # as `apply PLANFILE` reads it
+    report = ApplySession(backend, journal_dir=str(tmp_path / "j")).apply_plan(saved)
+    (change,) = read_plan_file(report.undo).changes
+    assert (change.action, change.key, change.before, change.after) == (
+        "update", "SaleSold", {"enabled": True}, {"enabled": False})
