@@ -173,3 +173,17 @@ def test_a_rename_and_a_reorder_of_the_same_item_apply_together(config, tmp_path
         report = ApplySession(fresh, journal_dir=str(tmp_path / str(id(each)))).apply_plan(each)
         assert report.ok
         assert [c.name for c in sorted(fresh.read().categories, key=lambda c: c.rank)] == ["Gamma", "Bee", "Alpha"]
+
+
+# -- which changes a failure holds back ---------------------------------------------------------------
+
+
+def test_a_failed_category_holds_back_no_other_category_that_mentions_its_name(config):
+    backend = _refuse(MemoryBackend(tenant([CUSTOMER, LEAD])), lambda kind, item: item.name == "Lead")
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Lead, group: potential_customer, description: Prospects}\n"
+                                  "    - {name: Partner, group: partner, description: Lead}\n")
+    assert [(c.action, c.name) for c in plan.changes] == [("update", "Lead"), ("create", "Partner")]
+    report = apply_plan(plan, backend, continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [FAILED, DONE]
+    assert backend.read().categories[-1].tooltip == "Lead"

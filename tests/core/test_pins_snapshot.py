@@ -181,12 +181,15 @@ def test_the_utm_setting_is_written_to_its_own_key_only(tmp_path):
     doc["preferences"].insert(0, before)  # same section, a key that sorts before the UTM one
     other_section = {"Specification": {"Section": "Fax", "Key": codec.UTM_KEY}, "RawValue": "0", "Level": "Database"}
     doc["preferences"].insert(0, other_section)  # the UTM key, in a section that sorts before the UTM one
+    later_section = {"Specification": {"Section": "Visibility", "Key": codec.UTM_KEY}, "RawValue": "0", "Level": "Database"}
+    doc["preferences"].insert(1, later_section)  # ... and in one that sorts after it
     path = _snapshot(tmp_path, doc)
     backend = SnapshotBackend(path)
     with backend.lock():
         backend.write("utm_tracking", True)
     assert [(p["Specification"]["Section"], p["Specification"]["Key"], p["RawValue"]) for p in _file(path)["preferences"]] == [
-        ("Fax", codec.UTM_KEY, "0"), (codec.UTM_SECTION, "EnableTracking", "0"), (codec.UTM_SECTION, codec.UTM_KEY, "1")]
+        ("Fax", codec.UTM_KEY, "0"), ("Visibility", codec.UTM_KEY, "0"), (codec.UTM_SECTION, "EnableTracking", "0"),
+        (codec.UTM_SECTION, codec.UTM_KEY, "1")]
 
 
 @pytest.mark.parametrize("problems", [5, 6, 12])
