@@ -158,7 +158,8 @@ def test_the_undo_of_a_create_whose_done_record_was_lost_deletes_the_item(config
     assert [o.status for o in report.outcomes] == [ALREADY]
     assert read_journal(journal.path)[1][-2] == {"type": "already", "index": 0, "key": 2, "before": None, "after": None}
     (undo,) = read_plan_file(report.undo).changes
-    assert (undo.action, undo.name, undo.key) == ("delete", "Partner", 2)
+    assert (undo.action, undo.name, undo.key, undo.before, undo.after) == (
+        "delete", "Partner", 2, {"deleted": False}, {"deleted": True})
     ApplySession(backend, journal_dir=str(tmp_path / "undo"), allow_delete=True).apply_plan(read_plan_file(report.undo))
     assert [(c.name, c.deleted) for c in backend.read().categories] == [("Customer", False), ("Partner", True)]
 
@@ -187,3 +188,43 @@ def test_a_failed_category_holds_back_no_other_category_that_mentions_its_name(c
     report = apply_plan(plan, backend, continue_on_error=True)
     assert [o.status for o in report.outcomes] == [FAILED, DONE]
     assert backend.read().categories[-1].tooltip == "Lead"
+
+
+# -- a change cut off halfway, found on resume ---------------------------------------------------------
+
+
+def _cut_off(config, tooltip_now):
+    """A plan updating Lead (group and description), and the tenant after a cut-off write of it: the
+    description is now `tooltip_now`, the group as it was."""
+    backend = MemoryBackend(tenant([CUSTOMER, ("Lead", {"group": "Customer"})]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Lead, group: potential_customer, description: Prospects}\n")
+    lead = backend.tenant.categories[1]
+    before_image = asdict(lead)
+    lead.tooltip = tooltip_now
+    return backend, plan, before_image
+
+
+@pytest.mark.parametrize("edit", ["Other", "Prospect", "Zebra"])
+def test_a_change_cut_off_and_edited_by_someone_else_is_refused_whatever_the_edit(config, edit):
+    backend, plan, before_image = _cut_off(config, edit)
+    with pytest.raises(StalePlan, match="changed since the plan was made"):
+        apply_plan(plan, backend, interrupted={0: before_image})
+    assert backend.writes == []
+
+
+# -- the end of the journal ------------------------------------------------------------------------------
+
+
+def test_the_journal_ends_with_how_the_apply_ended(config, tmp_path):
+    from leadconf.apply import latest_unfinished, read_journal
+
+    backend = MemoryBackend(tenant([CUSTOMER]))
+    report = ApplySession(backend, journal_dir=str(tmp_path / "ok")).apply_config(config(TWO_LISTS))
+    assert report.ok and read_journal(report.journal)[1][-1] == {"type": "end", "status": "complete"}
+    assert latest_unfinished(str(tmp_path / "ok")) is None
+
+    backend = _refuse(MemoryBackend(tenant([CUSTOMER])), lambda kind, item: kind == "lead_status")
+    report = ApplySession(backend, journal_dir=str(tmp_path / "failed")).apply_config(config(TWO_LISTS))
+    assert read_journal(report.journal)[1][-1] == {"type": "end", "status": "failed"}
+    assert latest_unfinished(str(tmp_path / "failed")) == report.journal
