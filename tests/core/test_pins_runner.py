@@ -179,6 +179,35 @@ def test_a_rename_and_a_reorder_of_the_same_item_apply_together(config, tmp_path
 # -- which changes a failure holds back ---------------------------------------------------------------
 
 
+@pytest.mark.parametrize("saved", [False, True])
+def test_a_failed_list_change_holds_back_that_lists_reorder_and_no_other(config, saved):
+    backend = MemoryBackend(tenant([LEAD, CUSTOMER], statuses=("Won", "Open")))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Lead, group: potential_customer, description: Prospects}\n"
+                                  "lead_statuses:\n  items:\n    - {name: Open, description: x}\n    - {name: Won}\n")
+    assert [(c.action, c.kind) for c in plan.changes] == [
+        ("update", "category"), ("update", "lead_status"), ("reorder", "category"), ("reorder", "lead_status")]
+    backend = _refuse(backend, lambda kind, item: kind == "category")
+    report = apply_plan(_saved(plan) if saved else plan, backend, continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [FAILED, DONE, SKIPPED, DONE]
+    assert report.outcomes[2].error == "depends on a change that failed"
+    assert [s.name for s in sorted(backend.read().lead_statuses, key=lambda s: s.rank)] == ["Open", "Won"]
+
+
+def test_a_saved_reorder_of_a_long_list_found_made_is_already_done(config):
+    """Ranks beyond 256: equal, but never the same int object as the tenant's."""
+    names = [f"Item {n:03}" for n in range(1, 261)]
+    backend = MemoryBackend(tenant(names))
+    wanted = names[:-2] + [names[-1], names[-2]]
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n"
+                 + "".join(f"    - {{name: {n}}}\n" for n in wanted))
+    assert [c.action for c in plan.changes] == ["reorder"]
+    assert apply_plan(plan, backend).ok
+    writes = len(backend.writes)
+    report = apply_plan(_saved(plan), backend)
+    assert [o.status for o in report.outcomes] == [ALREADY] and len(backend.writes) == writes
+
+
 def test_a_failed_category_holds_back_no_other_category_that_mentions_its_name(config):
     backend = _refuse(MemoryBackend(tenant([CUSTOMER, LEAD])), lambda kind, item: item.name == "Lead")
     plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
