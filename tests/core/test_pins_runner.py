@@ -193,6 +193,12 @@ def test_a_failed_list_change_holds_back_that_lists_reorder_and_no_other(config,
     assert report.outcomes[2].error == "depends on a change that failed"
     assert [s.name for s in sorted(backend.read().lead_statuses, key=lambda s: s.rank)] == ["Open", "Won"]
 
+    backend = _refuse(MemoryBackend(tenant([LEAD, CUSTOMER], statuses=("Won", "Open"))),
+                      lambda kind, item: kind == "lead_status")
+    report = apply_plan(_saved(plan) if saved else plan, backend, continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [DONE, FAILED, DONE, SKIPPED]
+    assert [c.name for c in sorted(backend.read().categories, key=lambda c: c.rank)] == ["Customer", "Lead"]
+
 
 def test_a_saved_reorder_of_a_long_list_found_made_is_already_done(config):
     """Ranks beyond 256: equal, but never the same int object as the tenant's."""
@@ -257,3 +263,29 @@ def test_the_journal_ends_with_how_the_apply_ended(config, tmp_path):
     report = ApplySession(backend, journal_dir=str(tmp_path / "failed")).apply_config(config(TWO_LISTS))
     assert read_journal(report.journal)[1][-1] == {"type": "end", "status": "failed"}
     assert latest_unfinished(str(tmp_path / "failed")) == report.journal
+
+
+def test_a_change_cut_off_halfway_with_another_field_edited_since_is_refused(config):
+    """The half that landed is the planned one (the description), but someone else moved the group
+    since: resuming must not overwrite their edit."""
+    backend = MemoryBackend(tenant([CUSTOMER, ("Lead", {"group": "Partner"})]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Lead, group: potential_customer, description: Prospects}\n")
+    lead = backend.tenant.categories[1]
+    before_image = asdict(lead)
+    lead.tooltip, lead.group = "Prospects", "Lost"
+    with pytest.raises(StalePlan, match="changed since the plan was made"):
+        apply_plan(plan, backend, interrupted={0: before_image})
+    assert backend.writes == []
+
+
+def test_an_update_of_a_lead_status_gone_since_the_plan_is_refused(config):
+    backend = MemoryBackend(tenant([CUSTOMER], statuses=("Open", "Won")))
+    plan = _plan(config, backend, "version: 1\nlead_statuses:\n  items:\n    - {name: Open}\n"
+                                  "    - {name: Won, description: Closed}\n")
+    assert [(c.action, c.name) for c in plan.changes] == [("update", "Won")]
+    backend.tenant.lead_statuses = backend.tenant.lead_statuses[:1]
+    with pytest.raises(StalePlan) as caught:
+        apply_plan(plan, backend)
+    assert caught.value.items == ["lead status 'Won': no longer in the tenant"]
+    assert backend.writes == []

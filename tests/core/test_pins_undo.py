@@ -70,3 +70,14 @@ def test_the_undo_of_an_automation_rule_created_by_a_saved_plan_turns_it_off(con
     (change,) = read_plan_file(report.undo).changes
     assert (change.action, change.key, change.before, change.after) == (
         "update", "SaleSold", {"enabled": True}, {"enabled": False})
+
+
+def test_the_undo_of_a_restore_deletes_the_item_again_and_says_nothing_of_an_old_name(config, tmp_path):
+    backend = MemoryBackend(tenant([("Customer", {"group": "Customer"}), ("Partner", {"group": "Partner", "deleted": True})]))
+    report = ApplySession(backend, journal_dir=str(tmp_path / "j")).apply_config(config(
+        "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+        "    - {name: Partner, group: partner}\n"))
+    assert [o.change.action for o in report.outcomes] == ["restore"]
+    (undo,) = read_plan_file(report.undo).changes
+    assert (undo.action, undo.name, undo.before, undo.after, undo.meta) == (
+        "delete", "Partner", {"deleted": False}, {"deleted": True}, {})
