@@ -55,6 +55,7 @@ def test_the_report_of_a_finished_apply_has_no_hint(config, tmp_path):
     backend = MemoryBackend(tenant([CUSTOMER]))
     report = ApplySession(backend, journal_dir=str(tmp_path / "j")).apply_config(config(TWO_LISTS))
     assert report.ok and report.hint is None
+    assert "undo_error" not in report.to_dict() and report.to_dict()["undo"] == report.undo
     assert report.counts() == {DONE: 4, ALREADY: 0, FAILED: 0, SKIPPED: 0, NOT_STARTED: 0}
     raise_if_failed(report)  # nothing to raise
 
@@ -288,4 +289,33 @@ def test_an_update_of_a_lead_status_gone_since_the_plan_is_refused(config):
     with pytest.raises(StalePlan) as caught:
         apply_plan(plan, backend)
     assert caught.value.items == ["lead status 'Won': no longer in the tenant"]
+    assert backend.writes == []
+
+
+# -- an apply cut off, finished by running the same plan again ---------------------------------------------
+
+
+def test_a_pruning_plan_cut_off_finishes_when_run_again(config):
+    backend = MemoryBackend(tenant([CUSTOMER, "Old 1", "Old 2", "Old 3"]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  prune: true\n  items:\n"
+                                  "    - {name: Customer, group: customer}\n")
+    assert [c.action for c in plan.changes] == ["delete"] * 3
+    _refuse(backend, lambda kind, item: item.name == "Old 3")
+    assert [o.status for o in apply_plan(plan, backend).outcomes] == [DONE, DONE, FAILED]
+    backend.before_write = None
+    report = apply_plan(plan, backend)  # the list moved: by this plan's own deletes
+    assert [o.status for o in report.outcomes] == [ALREADY, ALREADY, DONE]
+
+
+@pytest.mark.parametrize("added", ["New", "Another", "Third one", "Zed"])
+def test_a_pruning_plan_is_refused_when_the_list_changed_since(config, added):
+    from leadconf.model.tenant import Category
+
+    backend = MemoryBackend(tenant([CUSTOMER, "Old"]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  prune: true\n  items:\n"
+                                  "    - {name: Customer, group: customer}\n")
+    backend.tenant.categories.append(Category(id=9, name=added, group="Customer", rank=90))
+    with pytest.raises(StalePlan) as caught:
+        apply_plan(plan, backend)
+    assert caught.value.items == ["category list: items were added, removed, renamed or moved since the plan"]
     assert backend.writes == []

@@ -35,6 +35,7 @@ def test_the_undo_measures_its_changes_against_the_list_the_apply_left(config, t
     assert report.ok
     undo = read_plan_file(report.undo)
     assert undo.list_sizes == {"category": 13, "lead_status": 1}
+    assert undo.config_digest == "undo:" + report_plan_digest(tmp_path)
     assert [c.action for c in undo.changes] == ["delete"] * 10
     with pytest.raises(UnsafePlan) as caught:
         ApplySession(backend, journal_dir=str(tmp_path / "u"), allow_delete=True).apply_plan(undo)
@@ -81,3 +82,13 @@ def test_the_undo_of_a_restore_deletes_the_item_again_and_says_nothing_of_an_old
     (undo,) = read_plan_file(report.undo).changes
     assert (undo.action, undo.name, undo.before, undo.after, undo.meta) == (
         "delete", "Partner", {"deleted": False}, {"deleted": True}, {})
+
+
+def report_plan_digest(tmp_path) -> str:
+    """The config digest of the plan the journal in tmp_path/j was started with."""
+    from leadconf.apply.journal import read_journal
+
+    (journal,) = [p for p in (tmp_path / "j").iterdir() if p.name.endswith(".jsonl")]
+    digest = read_journal(str(journal))[0]["plan"]["config"]["digest"]
+    assert digest
+    return digest
