@@ -319,3 +319,45 @@ def test_a_pruning_plan_is_refused_when_the_list_changed_since(config, added):
         apply_plan(plan, backend)
     assert caught.value.items == ["category list: items were added, removed, renamed or moved since the plan"]
     assert backend.writes == []
+
+
+def test_a_failed_update_holds_back_no_other_update_of_its_list(config):
+    backend = _refuse(MemoryBackend(tenant([CUSTOMER, LEAD])), lambda kind, item: item.name == "Customer")
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer, description: A}\n"
+                                  "    - {name: Lead, group: potential_customer, description: B}\n")
+    assert [(c.action, c.name) for c in plan.changes] == [("update", "Customer"), ("update", "Lead")]
+    report = apply_plan(plan, backend, continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [FAILED, DONE]
+
+
+def test_a_reorder_refused_as_stale_names_five_of_the_items_gone(config):
+    names = [f"Item {n}" for n in range(1, 9)]
+    backend = MemoryBackend(tenant(names))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n"
+                 + "".join(f"    - {{name: {n}}}\n" for n in reversed(names)))
+    backend.tenant.categories = backend.tenant.categories[:2]
+    with pytest.raises(StalePlan) as caught:
+        apply_plan(plan, backend)
+    assert caught.value.items[0] == ("category 'category list': 'Item 8', 'Item 7', 'Item 6', 'Item 5', 'Item 4' "
+                                     "no longer in the list")
+
+
+def test_an_interrupted_apply_journals_nothing_after_the_change_in_flight(config, tmp_path):
+    """What the rest of the plan found is not recorded: a resumed apply checks it again, and the
+    journal's counts say "not started" for it."""
+    from leadconf.apply.journal import progress, read_journal
+    from leadconf.model.tenant import Category
+
+    backend = MemoryBackend(tenant([CUSTOMER]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Partner, group: partner}\n    - {name: Reseller, group: partner}\n"
+                                  "    - {name: Agent, group: partner}\n")
+    assert [c.name for c in plan.changes] == ["Partner", "Reseller", "Agent"]
+    backend.tenant.categories.append(Category(id=9, name="Agent", group="Partner", rank=40))  # made already
+    stop = threading.Event()
+    backend.before_write = lambda kind, item: stop.set()
+    report = ApplySession(backend, journal_dir=str(tmp_path / "j"), stop=stop).apply_plan(plan)
+    assert [o.status for o in report.outcomes] == [DONE, NOT_STARTED, ALREADY]
+    header, events = read_journal(report.journal)
+    assert [e["type"] for e in events] == ["start", "done", "end"]
+    assert progress(header, events) == {"done": 1, "already": 0, "failed": 0, "in_flight": 0, "not_started": 2}

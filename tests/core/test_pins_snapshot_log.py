@@ -82,3 +82,13 @@ def test_a_blank_line_in_the_log_does_not_hide_the_writes_after_it(tmp_path):
         fh.write(b"\n")  # an empty line, as an editor or a copy might leave
     SnapshotBackend(path).write("lead_status", LeadStatus(id=None, name="Lost", rank=30))
     assert [s.name for s in SnapshotBackend(path).read().lead_statuses] == ["Open", "Won", "Lost"]
+
+
+def test_a_torn_last_line_of_a_long_log_is_ignored(tmp_path):
+    path = _snapshot(tmp_path)
+    backend = SnapshotBackend(path)
+    for n in range(300):
+        backend.write("lead_status", LeadStatus(id=None, name=f"Status {n}", rank=n))
+    with open(path + ".wal", "ab") as fh:
+        fh.write(b'{"kind": "lead_status", "item": {"id": 999, "na')  # cut off mid-write
+    assert len(SnapshotBackend(path).read().lead_statuses) == 301

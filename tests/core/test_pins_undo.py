@@ -20,7 +20,7 @@ def test_the_undo_passes_over_a_journal_event_for_a_change_the_plan_does_not_hav
     t = tenant(["Alpha", "Beta"])
     plan = Plan(target="memory:test", changes=[Change(action="update", kind="category", name="Beta", key=2,
                                                       before={"tooltip": ""}, after={"tooltip": "B"})])
-    undo = inverse_plan(plan, [Made(0, 2, None), Made(1, 1, None), Made(-1, 1, None)], final_state(t))
+    undo = inverse_plan(plan, [Made(0, 2, None), Made(1, 1, None), Made(5, 1, None), Made(-1, 1, None)], final_state(t))
     assert [(c.action, c.name, c.before, c.after) for c in undo.changes] == [
         ("update", "Beta", {"tooltip": "B"}, {"tooltip": ""})]
 
