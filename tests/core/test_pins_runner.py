@@ -213,6 +213,10 @@ def test_a_saved_reorder_of_a_long_list_found_made_is_already_done(config):
     writes = len(backend.writes)
     report = apply_plan(_saved(plan), backend)
     assert [o.status for o in report.outcomes] == [ALREADY] and len(backend.writes) == writes
+    # swapping the last two back moves those two only
+    back = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n" + "".join(f"    - {{name: {n}}}\n" for n in names))
+    assert apply_plan(_saved(back), backend).ok
+    assert sorted(item.name for _, item in backend.writes[writes:]) == names[-2:]
 
 
 def test_a_failed_category_holds_back_no_other_category_that_mentions_its_name(config):
@@ -361,3 +365,80 @@ def test_an_interrupted_apply_journals_nothing_after_the_change_in_flight(config
     header, events = read_journal(report.journal)
     assert [e["type"] for e in events] == ["start", "done", "end"]
     assert progress(header, events) == {"done": 1, "already": 0, "failed": 0, "in_flight": 0, "not_started": 2}
+
+
+@pytest.mark.parametrize("saved", [False, True])
+def test_a_failed_category_holds_back_the_automation_that_names_it(config, saved):
+    backend = MemoryBackend(tenant([CUSTOMER, LEAD], licenses=frozenset({"salespremium"})))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Lead, group: potential_customer, description: Prospects}\n"
+                                  "category_automation:\n  sale_sold: {category: Lead}\n")
+    _refuse(backend, lambda kind, item: kind == "category")
+    report = apply_plan(_saved(plan) if saved else plan, backend, continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [FAILED, SKIPPED]
+
+
+def test_a_change_the_journal_could_not_record_says_it_was_made(config, tmp_path):
+    from leadconf.apply.journal import Journal
+    from leadconf.errors import FileError
+
+    class FullDisk(Journal):
+        def done(self, *args, **kwargs):
+            raise FileError(f"{self.path}: cannot write the apply journal (no space left on the device)")
+
+    backend = MemoryBackend(tenant([CUSTOMER]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Partner, group: partner}\n")
+    journal = FullDisk.create(str(tmp_path), plan.to_file_dict(), backend.description)
+    with pytest.raises(FileError) as caught:
+        apply_plan(plan, backend, journal=journal)
+    journal.close()
+    assert str(caught.value) == (
+        f"category 'Partner' was changed in the tenant, but the journal could not record it: {journal.path}: cannot "
+        f"write the apply journal (no space left on the device). `leadconf apply --resume {journal.path}` finds it "
+        "made and carries out the rest")
+
+
+def test_a_large_change_is_refused_unless_allowed(config, tmp_path):
+    from leadconf.errors import UnsafePlan
+
+    backend = MemoryBackend(tenant([f"Item {n}" for n in range(12)]))
+    loaded = config("version: 1\ncompany_categories:\n  items:\n"
+                    + "".join(f"    - {{name: Item {n}, description: changed}}\n" for n in range(12)))
+    with pytest.raises(UnsafePlan):
+        ApplySession(backend, journal_dir=str(tmp_path / "j")).apply_config(loaded)
+    assert backend.writes == []
+    assert ApplySession(backend, journal_dir=str(tmp_path / "j"), allow_large_change=True).apply_config(loaded).ok
+
+
+def test_a_name_gone_from_the_tenant_fails_its_change_only(config):
+    from leadconf.model.tenant import DistributeStep, Flow, NamedItem
+
+    step = DistributeStep(step_id=11, flow_id=5, associates=(1,), rank=1)
+    backend = MemoryBackend(tenant([CUSTOMER], associates=[NamedItem(1, "ANNA"), NamedItem(2, "bob")],
+                                   flows=[Flow(5, "Nurture", (step,))], licenses=frozenset({"marketingpremium"})))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Partner, group: partner}\n"
+                                  "marketing:\n  lead_distribution: {flow: Nurture, associates: [bob]}\n")
+    assert [c.kind for c in plan.changes] == ["category", "lead_distribution"]
+    backend.tenant.associates = backend.tenant.associates[:1]  # bob left the company since the plan
+    report = apply_plan(plan, backend, continue_on_error=True)
+    assert [o.status for o in report.outcomes] == [DONE, FAILED]
+    assert report.outcomes[1].error == "associate 'bob' not found in the tenant"
+
+
+def test_a_failed_apply_still_journals_the_changes_found_made(config, tmp_path):
+    from leadconf.apply.journal import progress, read_journal
+    from leadconf.model.tenant import Category
+
+    backend = MemoryBackend(tenant([CUSTOMER]))
+    plan = _plan(config, backend, "version: 1\ncompany_categories:\n  items:\n    - {name: Customer, group: customer}\n"
+                                  "    - {name: Partner, group: partner}\n    - {name: Reseller, group: partner}\n"
+                                  "    - {name: Agent, group: partner}\n")
+    backend.tenant.categories.append(Category(id=9, name="Agent", group="Partner", rank=40))  # made already
+    _refuse(backend, lambda kind, item: item.name == "Partner")
+    report = ApplySession(backend, journal_dir=str(tmp_path / "j")).apply_plan(plan)
+    assert [o.status for o in report.outcomes] == [FAILED, NOT_STARTED, ALREADY]
+    header, events = read_journal(report.journal)
+    assert [(e["type"], e.get("index")) for e in events] == [("start", 0), ("failed", 0), ("already", 2), ("end", None)]
+    assert progress(header, events) == {"done": 0, "already": 1, "failed": 1, "in_flight": 0, "not_started": 1}
