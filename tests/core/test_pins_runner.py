@@ -5,7 +5,7 @@ checks against the tenant before and during the apply, and what each change reco
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import pytest
 
