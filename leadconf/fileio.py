@@ -207,9 +207,10 @@ class AppendLog:
         """Write `line` (one line, without its newline) durably at the end of the file."""
         fh = self._open()
         size = fh.tell()
+        data = memoryview(line.encode("utf-8") + b"\n")
         try:
-            fh.write(line.encode("utf-8") + b"\n")
-            fh.flush()
+            while data:
+                data = data[fh.write(data) or 0:]
             os.fsync(fh.fileno())
         except BaseException:
             self._truncate(size)
@@ -217,7 +218,9 @@ class AppendLog:
 
     def _open(self) -> BinaryIO:
         if self._fh is None:
-            fh = open(self.path, "ab")
+            # unbuffered: bytes a failed write could not place are not kept in a buffer that every
+            # later flush, and close, would fail on again (a full disk)
+            fh = open(self.path, "ab", buffering=0)
             try:
                 if fh.seek(0, os.SEEK_END):
                     _drop_torn_tail(fh, self.path)
@@ -233,7 +236,6 @@ class AppendLog:
         try:
             self._fh.truncate(size)
             self._fh.seek(size)
-            self._fh.flush()
         except OSError:
             pass
 
