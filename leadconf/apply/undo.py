@@ -32,7 +32,6 @@ def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
     every before-image: report.undo_error says so and names the command that writes the undo plan
     from it."""
     from leadconf.errors import LeadconfError
-    from leadconf.fileio import atomic_write
 
     if not os.path.exists(journal_path):
         return  # nothing was written: every change was already made
@@ -41,8 +40,8 @@ def write_undo_plan(plan: Plan, report: ApplyReport, journal_path: str) -> None:
     if not undo.changes:
         return
     path = undo_path(journal_path)
-    try:  # sealed with the run's key, as `plan --out` seals a plan: `apply UNDOFILE` checks it
-        atomic_write(path, undo_text(undo), what="undo plan")
+    try:
+        save_undo(undo, path)
     except LeadconfError as exc:  # a file-system fault (FileError), or a key it cannot sign with
         report.undo_error = (
             f"the changes were made, but the undo plan could not be written: {exc}. The journal {journal_path} "
@@ -126,12 +125,13 @@ def _final_fingerprint(final: Mapping, change: Change, key) -> str | None:
     return fingerprint(item) if item is not None and not isinstance(item, (bool, dict)) else None
 
 
-def undo_text(undo: Plan) -> str:
-    """The undo plan as its file holds it: sealed with this run's plan key, as `plan --out` seals
-    a plan, so that `apply UNDOFILE` takes it as it is. Raises a LeadconfError when it cannot sign."""
+def save_undo(undo: Plan, path: str) -> None:
+    """Write the undo plan to `path`, sealed with this run's plan key, as `plan --out` seals a plan,
+    so that `apply UNDOFILE` takes it as it is. Raises a LeadconfError when it cannot sign or write."""
+    from leadconf.fileio import atomic_write
     from leadconf.plan.planfile import dumps, plan_keys
 
-    return dumps(undo, plan_keys(create=True))
+    atomic_write(path, dumps(undo, plan_keys(create=True)), what="undo plan")
 
 
 def final_state(tenant) -> dict:
@@ -153,11 +153,9 @@ class JournalUndo:
 
     def write(self, out: str | None = None) -> str:
         """Save the undo plan, sealed, to `out` (default: beside the journal); its path."""
-        from leadconf.fileio import atomic_write
-
         assert self.plan is not None, "nothing to undo"
         path = out or undo_path(self.journal)
-        atomic_write(path, undo_text(self.plan))
+        save_undo(self.plan, path)
         return path
 
 

@@ -74,3 +74,12 @@ def test_a_plan_that_empties_a_list_is_refused_in_words_about_the_plan(tmp_path)
         assert code != 0, out + err
         assert "Company – Category: the plan deletes every item of the list (6 of 6)." in err, err
         assert "with no items does" not in err, err
+
+
+def test_an_undo_plan_that_cannot_be_written_is_named_as_one(tmp_path):
+    """`leadconf undo` and the apply write the undo plan through one function: both name it
+    (before, `leadconf undo` said "cannot write the file")."""
+    _setup(tmp_path)
+    _apply(tmp_path)
+    code, out, err = run_cli("undo", "--out", "missing/undo.json", cwd=str(tmp_path))
+    assert code == 1 and "missing/undo.json: cannot write the undo plan" in err, out + err
