@@ -209,8 +209,11 @@ class AppendLog:
         size = fh.tell()
         data = memoryview(line.encode("utf-8") + b"\n")
         try:
-            while data:
-                data = data[fh.write(data) or 0:]
+            while data:  # an unbuffered write may place part of the line
+                written = fh.write(data)
+                if not written:  # a file that takes nothing (never an error on its own) would loop forever
+                    raise OSError(errno.EIO, "the file took no bytes")
+                data = data[written:]
             os.fsync(fh.fileno())
         except BaseException:
             self._truncate(size)

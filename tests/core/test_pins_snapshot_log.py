@@ -91,3 +91,25 @@ def test_a_torn_last_line_of_a_long_log_is_ignored(tmp_path):
     with open(path + ".wal", "ab") as fh:
         fh.write(b'{"kind": "lead_status", "item": {"id": 999, "na')  # cut off mid-write
     assert len(SnapshotBackend(path).read().lead_statuses) == 301
+
+
+def test_a_log_whose_file_takes_no_bytes_fails_instead_of_looping(tmp_path):
+    """An unbuffered write returns how much it placed; a file that takes nothing is an error, not
+    an endless retry."""
+    from leadconf.fileio import AppendLog
+
+    log = AppendLog(str(tmp_path / "log"))
+    real = log._open()
+
+    class TakesNothing:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def write(self, data):
+            return 0
+
+    log._fh = TakesNothing()  # type: ignore[assignment]
+    with pytest.raises(OSError, match="took no bytes"):
+        log.append("x")
+    log.close()
+    assert (tmp_path / "log").read_bytes() == b""
